@@ -1,0 +1,17 @@
+//! OpenCSMS domain: the types and rules of the CSMS, with no I/O.
+//!
+//! Nothing in this crate touches a database, the network, the file system or an async
+//! runtime. Every rule here is a plain function over plain types so that it can be
+//! tested exhaustively with unit and property tests.
+
+pub mod auth;
+pub mod org;
+pub mod time;
+pub mod trail;
+
+pub use uuid::Uuid;
+
+/// A new application-generated key: UUIDv7, so keys sort by creation time.
+pub fn new_id() -> Uuid {
+    Uuid::now_v7()
+}

@@ -1,0 +1,470 @@
+//! Logical backup and restore, portable between SQLite and PostgreSQL.
+//!
+//! A backup is one file of JSON lines read in one consistent snapshot of the database:
+//!
+//! ```text
+//! {"format":"opencsms-backup","format_version":1,"schema_version":1,"backend":"sqlite","created_at":"..."}
+//! {"table":"organizations","columns":["id","slug",...]}
+//! {"row":["0192...","kashima-plant",...]}
+//! ...
+//! {"end":{"rows":{"organizations":1,...},"sha256":"<hex of every byte before this line>"}}
+//! ```
+//!
+//! The closing checksum catches a truncated or edited file before anything is restored.
+//! Restore goes into an empty database in one transaction and checks, before committing, that
+//! every table has the row count the backup declares and that the trail verifies with this
+//! installation's key.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, Write};
+
+use csms_domain::Uuid;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+
+use crate::db::{Ts, Tx, on};
+use crate::{Result, Store, StoreError};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Col {
+    Uuid,
+    Text,
+    Int,
+    Bool,
+    Time,
+}
+
+struct Table {
+    name: &'static str,
+    key: &'static str,
+    columns: &'static [(&'static str, Col)],
+}
+
+use Col::*;
+
+/// Every table of the schema, parents before children. A test checks that this list matches
+/// the schema, so a new table cannot be left out of backups.
+const TABLES: &[Table] = &[
+    Table {
+        name: "organizations",
+        key: "id",
+        columns: &[
+            ("id", Uuid),
+            ("slug", Text),
+            ("name", Text),
+            ("description", Text),
+            ("timezone", Text),
+            ("created_at", Time),
+            ("created_by", Uuid),
+            ("updated_at", Time),
+            ("updated_by", Uuid),
+            ("version", Int),
+        ],
+    },
+    Table {
+        name: "users",
+        key: "id",
+        columns: &[
+            ("id", Uuid),
+            ("username", Text),
+            ("display_name", Text),
+            ("email", Text),
+            ("password_hash", Text),
+            ("locale", Text),
+            ("must_change_password", Bool),
+            ("disabled_at", Time),
+            ("created_at", Time),
+            ("created_by", Uuid),
+            ("updated_at", Time),
+            ("updated_by", Uuid),
+            ("version", Int),
+        ],
+    },
+    Table {
+        name: "memberships",
+        key: "id",
+        columns: &[
+            ("id", Uuid),
+            ("org_id", Uuid),
+            ("user_id", Uuid),
+            ("role", Text),
+            ("created_at", Time),
+            ("created_by", Uuid),
+            ("updated_at", Time),
+            ("updated_by", Uuid),
+            ("version", Int),
+        ],
+    },
+    Table {
+        name: "sessions",
+        key: "id",
+        columns: &[
+            ("id", Uuid),
+            ("token_hash", Text),
+            ("user_id", Uuid),
+            ("org_id", Uuid),
+            ("csrf_token", Text),
+            ("created_at", Time),
+            ("last_seen_at", Time),
+            ("expires_at", Time),
+            ("client_ip", Text),
+            ("user_agent", Text),
+        ],
+    },
+    Table {
+        name: "api_tokens",
+        key: "id",
+        columns: &[
+            ("id", Uuid),
+            ("org_id", Uuid),
+            ("user_id", Uuid),
+            ("name", Text),
+            ("token_hash", Text),
+            ("role", Text),
+            ("expires_at", Time),
+            ("revoked_at", Time),
+            ("last_used_at", Time),
+            ("created_at", Time),
+            ("created_by", Uuid),
+        ],
+    },
+    Table {
+        name: "trail",
+        key: "chain_id, seq",
+        columns: &[
+            ("id", Uuid),
+            ("chain_id", Uuid),
+            ("seq", Int),
+            ("at", Time),
+            ("actor_id", Uuid),
+            ("actor", Text),
+            ("entity_kind", Text),
+            ("entity_id", Text),
+            ("action", Text),
+            ("diff", Text),
+            ("prev_hash", Text),
+            ("hash", Text),
+        ],
+    },
+    Table {
+        name: "trail_heads",
+        key: "chain_id",
+        columns: &[("chain_id", Uuid), ("seq", Int), ("hash", Text)],
+    },
+];
+
+/// The names of the tables a backup carries, in restore order.
+pub fn table_names() -> Vec<&'static str> {
+    TABLES.iter().map(|t| t.name).collect()
+}
+
+/// What a backup holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BackupSummary {
+    pub schema_version: i64,
+    pub rows: BTreeMap<String, i64>,
+}
+
+const PAGE: i64 = 2_000;
+
+struct HashingWriter<W: Write> {
+    inner: W,
+    hasher: Sha256,
+}
+
+impl<W: Write> HashingWriter<W> {
+    fn line(&mut self, v: &Value) -> std::io::Result<()> {
+        let mut bytes = serde_json::to_vec(v).expect("JSON values serialize");
+        bytes.push(b'\n');
+        self.hasher.update(&bytes);
+        self.inner.write_all(&bytes)
+    }
+}
+
+fn io(e: std::io::Error) -> StoreError {
+    StoreError::Backup(format!("cannot write the backup: {e}"))
+}
+
+fn bad(line: usize, what: impl std::fmt::Display) -> StoreError {
+    StoreError::Backup(format!(
+        "the backup file is not valid at line {line}: {what}; use a file written by `csms backup`, complete and unmodified"
+    ))
+}
+
+impl Store {
+    /// Writes a backup of every table, read in one consistent snapshot while the application
+    /// keeps running.
+    pub async fn backup_to(&self, out: impl Write) -> Result<BackupSummary> {
+        let schema_version = self.check_current().await?.database;
+        let mut w = HashingWriter {
+            inner: std::io::BufWriter::new(out),
+            hasher: Sha256::new(),
+        };
+        w.line(&json!({
+            "format": "opencsms-backup",
+            "format_version": 1,
+            "schema_version": schema_version,
+            "backend": self.backend().as_str(),
+            "created_at": csms_domain::time::format_canonical(csms_domain::time::now()),
+        }))
+        .map_err(io)?;
+        let mut tx = self.begin_snapshot().await?;
+        let mut rows = BTreeMap::new();
+        for table in TABLES {
+            let names: Vec<&str> = table.columns.iter().map(|c| c.0).collect();
+            w.line(&json!({"table": table.name, "columns": names}))
+                .map_err(io)?;
+            let sql = format!(
+                "SELECT {} FROM {} ORDER BY {} LIMIT $1 OFFSET $2",
+                names.join(", "),
+                table.name,
+                table.key
+            );
+            let mut count = 0i64;
+            loop {
+                let page = export_page(&mut tx, &sql, table, PAGE, count).await?;
+                let n = page.len() as i64;
+                for row in page {
+                    w.line(&json!({ "row": row })).map_err(io)?;
+                }
+                count += n;
+                if n < PAGE {
+                    break;
+                }
+            }
+            rows.insert(table.name.to_owned(), count);
+        }
+        drop(tx);
+        let digest = hex::encode(w.hasher.clone().finalize());
+        let end = json!({"end": {"rows": rows, "sha256": digest}});
+        let mut bytes = serde_json::to_vec(&end).expect("JSON values serialize");
+        bytes.push(b'\n');
+        w.inner.write_all(&bytes).map_err(io)?;
+        w.inner.flush().map_err(io)?;
+        Ok(BackupSummary {
+            schema_version,
+            rows,
+        })
+    }
+
+    /// Restores a backup into this database, which must be empty (migrated, no rows).
+    pub async fn restore_from(&self, input: impl BufRead) -> Result<BackupSummary> {
+        let status = self.check_current().await?;
+        for (table, n) in self.row_counts().await? {
+            if n > 0 {
+                return Err(StoreError::Backup(format!(
+                    "the target database is not empty (table {table} has {n} rows); restore into a new, empty database"
+                )));
+            }
+        }
+        // Read and check the whole file before touching the database.
+        let mut hasher = Sha256::new();
+        let mut lines: Vec<Value> = Vec::new();
+        let mut end: Option<Value> = None;
+        for (i, line) in input.lines().enumerate() {
+            let line = line.map_err(|e| bad(i + 1, e))?;
+            if end.is_some() {
+                return Err(bad(i + 1, "text after the closing line"));
+            }
+            let v: Value = serde_json::from_str(&line).map_err(|e| bad(i + 1, e))?;
+            if let Some(e) = v.get("end") {
+                end = Some(e.clone());
+            } else {
+                hasher.update(line.as_bytes());
+                hasher.update(b"\n");
+                lines.push(v);
+            }
+        }
+        let end = end.ok_or_else(|| {
+            bad(
+                lines.len() + 1,
+                "the closing line is missing (the file is truncated)",
+            )
+        })?;
+        if end.get("sha256").and_then(Value::as_str) != Some(&hex::encode(hasher.finalize())) {
+            return Err(bad(
+                lines.len() + 1,
+                "the checksum does not match the content (the file was changed or damaged)",
+            ));
+        }
+        let header = lines.first().ok_or_else(|| bad(1, "no header"))?;
+        if header.get("format").and_then(Value::as_str) != Some("opencsms-backup")
+            || header.get("format_version").and_then(Value::as_i64) != Some(1)
+        {
+            return Err(bad(1, "not an OpenCSMS backup (format version 1)"));
+        }
+        let schema_version = header
+            .get("schema_version")
+            .and_then(Value::as_i64)
+            .ok_or_else(|| bad(1, "no schema_version"))?;
+        if schema_version != status.database {
+            return Err(StoreError::Backup(format!(
+                "the backup has schema version {schema_version} but this database has {}; restore with the OpenCSMS version that wrote the backup, then upgrade",
+                status.database
+            )));
+        }
+        let declared: BTreeMap<String, i64> =
+            serde_json::from_value(end.get("rows").cloned().unwrap_or(Value::Null))
+                .map_err(|e| bad(lines.len() + 1, e))?;
+
+        let mut tx = self.begin().await?;
+        let mut current: Option<(&Table, String)> = None;
+        let mut counts: BTreeMap<String, i64> = BTreeMap::new();
+        for (i, v) in lines.iter().enumerate().skip(1) {
+            let lineno = i + 1;
+            if let Some(name) = v.get("table").and_then(Value::as_str) {
+                let table = TABLES
+                    .iter()
+                    .find(|t| t.name == name)
+                    .ok_or_else(|| bad(lineno, format!("unknown table {name}")))?;
+                let cols: Vec<String> =
+                    serde_json::from_value(v["columns"].clone()).map_err(|e| bad(lineno, e))?;
+                let expected: Vec<&str> = table.columns.iter().map(|c| c.0).collect();
+                if cols != expected {
+                    return Err(bad(
+                        lineno,
+                        format!("columns of {name} differ from this schema"),
+                    ));
+                }
+                let placeholders: Vec<String> = (1..=cols.len()).map(|n| format!("${n}")).collect();
+                let sql = format!(
+                    "INSERT INTO {} ({}) VALUES ({})",
+                    table.name,
+                    expected.join(", "),
+                    placeholders.join(", ")
+                );
+                counts.insert(name.to_owned(), 0);
+                current = Some((table, sql));
+            } else if let Some(row) = v.get("row").and_then(Value::as_array) {
+                let (table, sql) = current
+                    .as_ref()
+                    .ok_or_else(|| bad(lineno, "a row before any table"))?;
+                import_row(&mut tx, sql, table, row)
+                    .await
+                    .map_err(|e| bad(lineno, e))?;
+                *counts.get_mut(table.name).expect("table counted") += 1;
+            } else {
+                return Err(bad(lineno, "neither a table nor a row"));
+            }
+        }
+        for table in TABLES {
+            let got = counts.get(table.name).copied().unwrap_or(0);
+            let want = declared.get(table.name).copied().unwrap_or(0);
+            if got != want {
+                return Err(StoreError::Backup(format!(
+                    "table {} has {got} rows in the file but the backup declares {want}; the backup is incomplete",
+                    table.name
+                )));
+            }
+        }
+        tx.commit().await?;
+        if let Err(e) = self.verify_trail().await {
+            return Err(StoreError::Backup(format!(
+                "the data was restored but its trail does not verify with this installation's trail key ({e}); install the trail key of the installation that made the backup (trail.key)"
+            )));
+        }
+        Ok(BackupSummary {
+            schema_version,
+            rows: counts,
+        })
+    }
+
+    /// Number of rows in every table a backup carries.
+    pub async fn row_counts(&self) -> Result<BTreeMap<String, i64>> {
+        let mut out = BTreeMap::new();
+        let mut tx = self.begin_snapshot().await?;
+        for t in TABLES {
+            let sql = format!("SELECT COUNT(*) FROM {}", t.name);
+            let n: i64 = on!(&mut tx, c => sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).fetch_one(&mut *c).await?);
+            out.insert(t.name.to_owned(), n);
+        }
+        Ok(out)
+    }
+
+    /// The names of the application's tables as the database reports them (to check that
+    /// backups cover the schema).
+    pub async fn schema_tables(&self) -> Result<Vec<String>> {
+        let mut names: Vec<String> = match &self.db {
+            crate::db::Db::Sqlite { reader, .. } => sqlx::query_scalar(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> '_sqlx_migrations'",
+            )
+            .fetch_all(reader)
+            .await?,
+            crate::db::Db::Postgres(pool) => sqlx::query_scalar(
+                "SELECT table_name::text FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' AND table_name <> '_sqlx_migrations'",
+            )
+            .fetch_all(pool)
+            .await?,
+        };
+        names.sort();
+        Ok(names)
+    }
+}
+
+async fn export_page(
+    tx: &mut Tx,
+    sql: &str,
+    table: &Table,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<Vec<Value>>> {
+    on!(tx, c => {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(&mut *c)
+            .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            let mut values = Vec::with_capacity(table.columns.len());
+            for (i, (_, col)) in table.columns.iter().enumerate() {
+                values.push(match col {
+                    Col::Uuid => json!(row.try_get::<Option<Uuid>, _>(i)?.map(|u| u.to_string())),
+                    Col::Text => json!(row.try_get::<Option<String>, _>(i)?),
+                    Col::Int => json!(row.try_get::<Option<i64>, _>(i)?),
+                    Col::Bool => json!(row.try_get::<Option<bool>, _>(i)?),
+                    Col::Time => json!(row
+                        .try_get::<Option<Ts>, _>(i)?
+                        .map(|t| csms_domain::time::format_canonical(t.0))),
+                });
+            }
+            out.push(values);
+        }
+        Ok(out)
+    })
+}
+
+async fn import_row(tx: &mut Tx, sql: &str, table: &Table, row: &[Value]) -> Result<(), String> {
+    if row.len() != table.columns.len() {
+        return Err(format!(
+            "a row of {} has {} values, expected {}",
+            table.name,
+            row.len(),
+            table.columns.len()
+        ));
+    }
+    on!(tx, c => {
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()));
+        for ((name, col), v) in table.columns.iter().zip(row) {
+            let wrong = || format!("column {}.{name} holds {v}, which is not a {col:?}", table.name);
+            q = match (col, v) {
+                (Col::Uuid, Value::Null) => q.bind(None::<Uuid>),
+                (Col::Uuid, Value::String(s)) => q.bind(Some(Uuid::parse_str(s).map_err(|_| wrong())?)),
+                (Col::Text, Value::Null) => q.bind(None::<String>),
+                (Col::Text, Value::String(s)) => q.bind(Some(s.clone())),
+                (Col::Int, Value::Null) => q.bind(None::<i64>),
+                (Col::Int, Value::Number(n)) => q.bind(Some(n.as_i64().ok_or_else(wrong)?)),
+                (Col::Bool, Value::Null) => q.bind(None::<bool>),
+                (Col::Bool, Value::Bool(b)) => q.bind(Some(*b)),
+                (Col::Time, Value::Null) => q.bind(None::<Ts>),
+                (Col::Time, Value::String(s)) => q.bind(Some(Ts(
+                    csms_domain::time::parse_canonical(s).map_err(|_| wrong())?,
+                ))),
+                _ => return Err(wrong()),
+            };
+        }
+        q.execute(&mut *c).await.map_err(|e| format!("{} row not inserted: {e}", table.name))?;
+        Ok(())
+    })
+}
