@@ -12,6 +12,9 @@ pub mod backup;
 pub mod org;
 pub mod trail;
 
+#[doc(hidden)]
+pub mod testing;
+
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;

@@ -136,13 +136,25 @@ pub struct VerifyReport {
 }
 
 /// Filters for reading the trail.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct TrailQuery {
     pub entity_kind: Option<String>,
     pub entity_id: Option<String>,
     /// Only records with `seq` below this (for paging backwards).
     pub before_seq: Option<i64>,
+    /// At most this many records (1 to 1000).
     pub limit: i64,
+}
+
+impl Default for TrailQuery {
+    fn default() -> Self {
+        TrailQuery {
+            entity_kind: None,
+            entity_id: None,
+            before_seq: None,
+            limit: 100,
+        }
+    }
 }
 
 const VERIFY_PAGE: i64 = 5_000;

@@ -1,0 +1,612 @@
+//! The store suite. Every test runs twice, on SQLite and on PostgreSQL (`sqlite::name` and
+//! `postgres::name` in the test list).
+
+use csms_domain::auth::Role;
+use csms_domain::org::OrganizationPatch;
+use csms_domain::trail::{Actor, TrailBreak};
+use csms_store::auth::NewUser;
+use csms_store::org::NewOrganization;
+use csms_store::testing::TestDb;
+use csms_store::{Backend, Store, StoreError};
+
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let db = csms_store::testing::TestDb::new(csms_store::Backend::Sqlite).await;
+                    super::$name(&db).await;
+                    db.cleanup().await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let db = csms_store::testing::TestDb::new(csms_store::Backend::Postgres).await;
+                    super::$name(&db).await;
+                    db.cleanup().await;
+                }
+            )*
+        }
+    };
+}
+
+on_both_backends!(
+    migrations_are_idempotent_and_versioned,
+    a_newer_database_is_refused,
+    changes_are_recorded_and_the_trail_verifies,
+    a_stale_version_conflicts_and_changes_nothing,
+    concurrent_updates_of_one_version_have_one_winner,
+    concurrent_instances_cannot_fork_a_chain,
+    an_edited_record_is_named,
+    a_deleted_record_is_named,
+    reordered_records_are_named,
+    a_truncated_chain_is_detected,
+    a_replaced_chain_end_is_detected,
+    the_trail_is_append_only_in_the_database,
+    backup_and_restore_keep_everything,
+    restore_refuses_a_nonempty_database_and_damaged_files,
+    backups_cover_every_table,
+    duplicates_and_invalid_input_are_named,
+    passwords_and_disabling,
+    api_tokens_are_scoped_revocable_and_hashed,
+    instants_round_trip_to_the_microsecond,
+);
+
+fn cli() -> Actor {
+    Actor::system("cli:test")
+}
+
+async fn org(store: &Store, slug: &str) -> csms_domain::org::Organization {
+    store
+        .create_organization(
+            &cli(),
+            NewOrganization {
+                slug: slug.into(),
+                name: format!("{slug} 工場"),
+                description: String::new(),
+                timezone: "Asia/Tokyo".into(),
+            },
+        )
+        .await
+        .unwrap()
+}
+
+async fn user(store: &Store, name: &str) -> csms_domain::auth::User {
+    store
+        .create_user(
+            &cli(),
+            NewUser {
+                username: name.into(),
+                display_name: format!("{name} さん"),
+                email: None,
+                password: "correct horse battery staple".into(),
+                must_change_password: false,
+            },
+        )
+        .await
+        .unwrap()
+}
+
+/// An organization with a few changes: create + 3 updates = 4 records in its chain.
+async fn org_with_history(store: &Store) -> csms_domain::org::Organization {
+    let o = org(store, "kashima").await;
+    let mut v = o.version;
+    for i in 0..3 {
+        let patch = OrganizationPatch {
+            description: Some(format!("改訂 {i}")),
+            ..Default::default()
+        };
+        v = store
+            .update_organization(&cli(), o.id, v, patch)
+            .await
+            .unwrap()
+            .version;
+    }
+    store.organization(o.id).await.unwrap()
+}
+
+fn chain_break(r: Result<csms_store::trail::VerifyReport, StoreError>) -> TrailBreak {
+    match r {
+        Err(StoreError::Trail(b)) => b,
+        other => panic!("expected a trail break, got {other:?}"),
+    }
+}
+
+/// Lets the test change the trail directly, as someone with database access would.
+async fn allow_tampering(db: &TestDb) {
+    match db.backend {
+        Backend::Sqlite => {
+            db.raw("DROP TRIGGER trail_no_update; DROP TRIGGER trail_no_delete;")
+                .await
+        }
+        Backend::Postgres => db.raw("ALTER TABLE trail DISABLE TRIGGER USER").await,
+    }
+}
+
+fn uuid_literal(db: &TestDb, id: csms_domain::Uuid) -> String {
+    match db.backend {
+        Backend::Sqlite => format!("X'{}'", id.simple()),
+        Backend::Postgres => format!("'{id}'"),
+    }
+}
+
+async fn migrations_are_idempotent_and_versioned(db: &TestDb) {
+    let s = db.store.schema_status().await.unwrap();
+    assert_eq!(s.database, s.binary);
+    assert!(s.binary >= 1);
+    assert!(db.store.migrate().await.unwrap().is_empty());
+    db.store.check_current().await.unwrap();
+}
+
+async fn a_newer_database_is_refused(db: &TestDb) {
+    db.raw(
+        "INSERT INTO _sqlx_migrations (version, description, installed_on, success, checksum, execution_time) \
+         VALUES (99990101000000, 'from the future', CURRENT_TIMESTAMP, TRUE, X'00', 0)"
+            .replace("X'00'", if db.backend == Backend::Sqlite { "X'00'" } else { "'\\x00'::bytea" })
+            .as_str(),
+    )
+    .await;
+    let e = db.store.migrate().await.unwrap_err();
+    assert!(matches!(e, StoreError::SchemaTooNew { .. }), "{e}");
+    assert!(e.to_string().contains("newer"), "{e}");
+}
+
+async fn changes_are_recorded_and_the_trail_verifies(db: &TestDb) {
+    let o = org_with_history(&db.store).await;
+    let u = user(&db.store, "yamada").await;
+    db.store
+        .set_membership(&cli(), o.id, u.id, Role::CsmsManager)
+        .await
+        .unwrap();
+    let report = db.store.verify_trail().await.unwrap();
+    assert_eq!(report.chains, 2);
+    assert_eq!(report.records, 6);
+    let records = db.store.trail(o.id, &Default::default()).await.unwrap();
+    assert_eq!(records.len(), 5);
+    let newest = &records[0];
+    assert_eq!(newest.entity_kind, "membership");
+    assert_eq!(newest.action, "create");
+    assert_eq!(newest.actor, "cli:test");
+    let update = &records[1];
+    assert_eq!(update.action, "update");
+    assert_eq!(update.diff["before"]["description"], "改訂 1");
+    assert_eq!(update.diff["after"]["description"], "改訂 2");
+    assert_eq!(update.diff["after"]["version"], 4);
+    assert!(update.diff["after"].get("name").is_none(), "unchanged fields stay out of the diff");
+}
+
+async fn a_stale_version_conflicts_and_changes_nothing(db: &TestDb) {
+    let o = org(&db.store, "kashima").await;
+    let patch = |d: &str| OrganizationPatch {
+        description: Some(d.into()),
+        ..Default::default()
+    };
+    let first = db
+        .store
+        .update_organization(&cli(), o.id, o.version, patch("mine"))
+        .await
+        .unwrap();
+    assert_eq!(first.version, 2);
+    let before = db.store.trail_len().await.unwrap();
+    let e = db
+        .store
+        .update_organization(&cli(), o.id, o.version, patch("theirs"))
+        .await
+        .unwrap_err();
+    match &e {
+        StoreError::Conflict {
+            expected, current, ..
+        } => assert_eq!((*expected, *current), (1, 2)),
+        other => panic!("expected a conflict, got {other}"),
+    }
+    assert!(e.to_string().contains("reload"), "{e}");
+    let now = db.store.organization(o.id).await.unwrap();
+    assert_eq!(now, first, "nothing overwritten");
+    assert_eq!(db.store.trail_len().await.unwrap(), before, "no trail record");
+}
+
+async fn concurrent_updates_of_one_version_have_one_winner(db: &TestDb) {
+    let o = org(&db.store, "kashima").await;
+    let mut tasks = Vec::new();
+    for i in 0..8 {
+        let store = db.store.clone();
+        tasks.push(tokio::spawn(async move {
+            store
+                .update_organization(
+                    &cli(),
+                    o.id,
+                    1,
+                    OrganizationPatch {
+                        description: Some(format!("writer {i}")),
+                        ..Default::default()
+                    },
+                )
+                .await
+        }));
+    }
+    let mut won = Vec::new();
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(org) => won.push(org),
+            Err(StoreError::Conflict { .. }) => {}
+            Err(e) => panic!("unexpected error: {e}"),
+        }
+    }
+    assert_eq!(won.len(), 1, "exactly one writer wins");
+    let now = db.store.organization(o.id).await.unwrap();
+    assert_eq!(now.version, 2);
+    assert_eq!(now.description, won[0].description);
+    assert_eq!(db.store.verify_trail().await.unwrap().records, 2);
+}
+
+async fn concurrent_instances_cannot_fork_a_chain(db: &TestDb) {
+    let o = org(&db.store, "kashima").await;
+    // Four application instances, each with its own pool, writing to one chain.
+    let mut tasks = Vec::new();
+    for i in 0..4 {
+        let store = db.second_instance().await;
+        tasks.push(tokio::spawn(async move {
+            let mut done = 0;
+            while done < 10 {
+                let current = store.organization(o.id).await.unwrap();
+                let r = store
+                    .update_organization(
+                        &Actor::system(format!("instance-{i}")),
+                        o.id,
+                        current.version,
+                        OrganizationPatch {
+                            description: Some(format!("{i}-{done}")),
+                            ..Default::default()
+                        },
+                    )
+                    .await;
+                match r {
+                    Ok(_) => done += 1,
+                    Err(StoreError::Conflict { .. }) => {}
+                    Err(e) => panic!("unexpected error: {e}"),
+                }
+            }
+            store.close().await;
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let report = db.store.verify_trail().await.unwrap();
+    assert_eq!(report.records, 41);
+    assert_eq!(db.store.organization(o.id).await.unwrap().version, 41);
+}
+
+async fn an_edited_record_is_named(db: &TestDb) {
+    let o = org_with_history(&db.store).await;
+    db.store.verify_trail().await.unwrap();
+    allow_tampering(db).await;
+    db.raw(&format!(
+        "UPDATE trail SET diff = '{{\"after\":{{\"description\":\"forged\"}}}}' WHERE chain_id = {} AND seq = 3",
+        uuid_literal(db, o.id)
+    ))
+    .await;
+    let b = chain_break(db.store.verify_trail().await);
+    assert!(matches!(b, TrailBreak::Altered { seq: 3, .. }), "{b}");
+    assert!(b.to_string().contains("record #3"), "{b}");
+}
+
+async fn a_deleted_record_is_named(db: &TestDb) {
+    let o = org_with_history(&db.store).await;
+    allow_tampering(db).await;
+    db.raw(&format!(
+        "DELETE FROM trail WHERE chain_id = {} AND seq = 2",
+        uuid_literal(db, o.id)
+    ))
+    .await;
+    let b = chain_break(db.store.verify_trail().await);
+    assert!(
+        matches!(b, TrailBreak::Missing { expected_seq: 2, found_seq: 3, .. }),
+        "{b}"
+    );
+    assert!(b.to_string().contains("record #2 is missing"), "{b}");
+}
+
+async fn reordered_records_are_named(db: &TestDb) {
+    let o = org_with_history(&db.store).await;
+    allow_tampering(db).await;
+    let chain = uuid_literal(db, o.id);
+    db.raw(&format!(
+        "UPDATE trail SET seq = -1 WHERE chain_id = {chain} AND seq = 2; \
+         UPDATE trail SET seq = 2 WHERE chain_id = {chain} AND seq = 3; \
+         UPDATE trail SET seq = 3 WHERE chain_id = {chain} AND seq = -1;"
+    ))
+    .await;
+    let b = chain_break(db.store.verify_trail().await);
+    assert!(matches!(b, TrailBreak::Altered { seq: 2, .. }), "{b}");
+}
+
+async fn a_truncated_chain_is_detected(db: &TestDb) {
+    let o = org_with_history(&db.store).await;
+    allow_tampering(db).await;
+    db.raw(&format!(
+        "DELETE FROM trail WHERE chain_id = {} AND seq = 4",
+        uuid_literal(db, o.id)
+    ))
+    .await;
+    let b = chain_break(db.store.verify_trail().await);
+    assert!(
+        matches!(b, TrailBreak::Truncated { last_seq: 3, head_seq: 4, .. }),
+        "{b}"
+    );
+}
+
+async fn a_replaced_chain_end_is_detected(db: &TestDb) {
+    let o = org_with_history(&db.store).await;
+    // Whoever lowers the head to hide deleted records must also know the last hash.
+    allow_tampering(db).await;
+    let chain = uuid_literal(db, o.id);
+    db.raw(&format!(
+        "DELETE FROM trail WHERE chain_id = {chain} AND seq = 4; \
+         UPDATE trail_heads SET seq = 3 WHERE chain_id = {chain};"
+    ))
+    .await;
+    let b = chain_break(db.store.verify_trail().await);
+    assert!(matches!(b, TrailBreak::HeadMismatch { last_seq: 3, .. }), "{b}");
+}
+
+async fn the_trail_is_append_only_in_the_database(db: &TestDb) {
+    org_with_history(&db.store).await;
+    for sql in ["UPDATE trail SET actor = 'x'", "DELETE FROM trail"] {
+        let e = db.try_raw(sql).await.unwrap_err();
+        assert!(e.contains("append-only"), "{sql}: {e}");
+    }
+    db.store.verify_trail().await.unwrap();
+}
+
+async fn fill(store: &Store) {
+    let o = org_with_history(store).await;
+    let o2 = org(store, "chiba").await;
+    for (name, role) in [("yamada", Role::CsmsManager), ("tanaka", Role::Auditor)] {
+        let u = user(store, name).await;
+        store.set_membership(&cli(), o.id, u.id, role).await.unwrap();
+        store.set_membership(&cli(), o2.id, u.id, Role::Viewer).await.unwrap();
+    }
+    let u = store.user_by_username("yamada").await.unwrap();
+    store
+        .create_api_token(
+            &cli(),
+            o.id,
+            u.id,
+            "nightly export",
+            Role::Viewer,
+            csms_domain::time::now() + time::Duration::days(30),
+        )
+        .await
+        .unwrap();
+    store.disable_user(&cli(), "tanaka").await.unwrap();
+}
+
+async fn backup_and_restore_keep_everything(db: &TestDb) {
+    fill(&db.store).await;
+    let mut bytes = Vec::new();
+    let summary = db.store.backup_to(&mut bytes).await.unwrap();
+    let counts = db.store.row_counts().await.unwrap();
+    assert_eq!(summary.rows, counts);
+    // Into both backends, whichever this one is.
+    for target in [Backend::Sqlite, Backend::Postgres] {
+        let fresh = TestDb::new(target).await;
+        let restored = fresh.store.restore_from(&bytes[..]).await.unwrap();
+        assert_eq!(restored.rows, counts, "{target:?}");
+        assert_eq!(fresh.store.row_counts().await.unwrap(), counts, "{target:?}");
+        let report = fresh.store.verify_trail().await.unwrap();
+        assert_eq!(report.records as i64, counts["trail"]);
+        // The data reads back identically.
+        assert_eq!(
+            fresh.store.organizations().await.unwrap(),
+            db.store.organizations().await.unwrap()
+        );
+        assert_eq!(fresh.store.users().await.unwrap(), db.store.users().await.unwrap());
+        // And a backup of the restored copy is a backup of the same rows.
+        let mut again = Vec::new();
+        let s2 = fresh.store.backup_to(&mut again).await.unwrap();
+        assert_eq!(s2.rows, counts);
+        // The restored database keeps working: new changes extend the same chains.
+        let o = fresh.store.organization_by_slug("chiba").await.unwrap();
+        fresh
+            .store
+            .update_organization(&cli(), o.id, o.version, OrganizationPatch {
+                name: Some("千葉工場".into()),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        fresh.store.verify_trail().await.unwrap();
+        fresh.cleanup().await;
+    }
+}
+
+async fn restore_refuses_a_nonempty_database_and_damaged_files(db: &TestDb) {
+    fill(&db.store).await;
+    let mut bytes = Vec::new();
+    db.store.backup_to(&mut bytes).await.unwrap();
+    let e = db.store.restore_from(&bytes[..]).await.unwrap_err();
+    assert!(e.to_string().contains("not empty"), "{e}");
+
+    let fresh = TestDb::new(db.backend).await;
+    let text = String::from_utf8(bytes.clone()).unwrap();
+    let truncated: String = text.lines().take(5).map(|l| format!("{l}\n")).collect();
+    let e = fresh.store.restore_from(truncated.as_bytes()).await.unwrap_err();
+    assert!(e.to_string().contains("truncated"), "{e}");
+    let edited = text.replacen("kashima", "kashimA", 1);
+    let e = fresh.store.restore_from(edited.as_bytes()).await.unwrap_err();
+    assert!(e.to_string().contains("checksum"), "{e}");
+    assert!(fresh.store.row_counts().await.unwrap().values().all(|n| *n == 0));
+
+    // A different trail key: the data would not verify, so nothing is kept... is reported.
+    let other_key = csms_domain::trail::TrailKey::from_bytes([1; 32]);
+    let other = Store::open(&csms_store::StoreOptions::new(fresh.url.clone()), other_key)
+        .await
+        .unwrap();
+    let e = other.restore_from(&bytes[..]).await.unwrap_err();
+    assert!(e.to_string().contains("trail key"), "{e}");
+    other.close().await;
+    fresh.cleanup().await;
+}
+
+async fn backups_cover_every_table(db: &TestDb) {
+    let mut expected: Vec<String> = csms_store::backup::table_names()
+        .into_iter()
+        .map(String::from)
+        .collect();
+    expected.sort();
+    assert_eq!(db.store.schema_tables().await.unwrap(), expected);
+}
+
+async fn duplicates_and_invalid_input_are_named(db: &TestDb) {
+    org(&db.store, "kashima").await;
+    let e = db
+        .store
+        .create_organization(
+            &cli(),
+            NewOrganization {
+                slug: "kashima".into(),
+                name: "x".into(),
+                description: String::new(),
+                timezone: "Asia/Tokyo".into(),
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(e, StoreError::Duplicate { field: "slug", .. }), "{e}");
+    let e = db
+        .store
+        .create_organization(
+            &cli(),
+            NewOrganization {
+                slug: "Bad Slug".into(),
+                name: "x".into(),
+                description: String::new(),
+                timezone: "Asia/Tokyo".into(),
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("slug"), "{e}");
+    user(&db.store, "yamada").await;
+    let e = db
+        .store
+        .create_user(
+            &cli(),
+            NewUser {
+                username: "yamada".into(),
+                display_name: "x".into(),
+                email: None,
+                password: "another long password".into(),
+                must_change_password: false,
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(e, StoreError::Duplicate { .. }), "{e}");
+    // A failed change leaves no trail behind.
+    assert_eq!(db.store.verify_trail().await.unwrap().records, 2);
+}
+
+async fn passwords_and_disabling(db: &TestDb) {
+    user(&db.store, "yamada").await;
+    let ok = db
+        .store
+        .verify_credentials("yamada", "correct horse battery staple")
+        .await
+        .unwrap();
+    assert_eq!(ok.unwrap().username, "yamada");
+    assert!(db.store.verify_credentials("yamada", "wrong password!!").await.unwrap().is_none());
+    assert!(db.store.verify_credentials("nobody", "whatever it is").await.unwrap().is_none());
+    let e = db
+        .store
+        .set_password(&cli(), "yamada", "short".into(), false)
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("at least 12"), "{e}");
+    db.store
+        .set_password(&cli(), "yamada", "a brand new passphrase".into(), true)
+        .await
+        .unwrap();
+    assert!(db
+        .store
+        .verify_credentials("yamada", "a brand new passphrase")
+        .await
+        .unwrap()
+        .unwrap()
+        .must_change_password);
+    let records = db
+        .store
+        .trail(csms_domain::trail::SYSTEM_CHAIN, &Default::default())
+        .await
+        .unwrap();
+    assert_eq!(records[0].action, "password_change");
+    let text = records[0].diff.to_string();
+    assert!(text.contains("\"password\":\"changed\""), "{text}");
+    assert!(!text.contains("argon2"), "no hash in the trail: {text}");
+    db.store.disable_user(&cli(), "yamada").await.unwrap();
+    assert!(db
+        .store
+        .verify_credentials("yamada", "a brand new passphrase")
+        .await
+        .unwrap()
+        .is_none());
+    db.store.verify_trail().await.unwrap();
+}
+
+async fn api_tokens_are_scoped_revocable_and_hashed(db: &TestDb) {
+    let o = org(&db.store, "kashima").await;
+    let u = user(&db.store, "yamada").await;
+    db.store.set_membership(&cli(), o.id, u.id, Role::Contributor).await.unwrap();
+    let later = csms_domain::time::now() + time::Duration::days(1);
+    let e = db
+        .store
+        .create_api_token(&cli(), o.id, u.id, "x", Role::Admin, later)
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("own role"), "{e}");
+    let issued = db
+        .store
+        .create_api_token(&cli(), o.id, u.id, "export", Role::Contributor, later)
+        .await
+        .unwrap();
+    assert!(issued.secret.starts_with("csms_"));
+    let (t, who) = db.store.authenticate_token(&issued.secret).await.unwrap().unwrap();
+    assert_eq!((t.id, t.role, who.id), (issued.token.id, Role::Contributor, u.id));
+    assert!(db.store.api_tokens(o.id).await.unwrap()[0].last_used_at.is_some());
+    assert!(db.store.authenticate_token("csms_not-a-token").await.unwrap().is_none());
+    // The secret is not stored.
+    let mut dump = Vec::new();
+    db.store.backup_to(&mut dump).await.unwrap();
+    assert!(!String::from_utf8(dump).unwrap().contains(&issued.secret));
+    // Demoting the member disables a token that carried the old role.
+    db.store.set_membership(&cli(), o.id, u.id, Role::Viewer).await.unwrap();
+    assert!(db.store.authenticate_token(&issued.secret).await.unwrap().is_none());
+    db.store.set_membership(&cli(), o.id, u.id, Role::Contributor).await.unwrap();
+    db.store.revoke_api_token(&cli(), o.id, issued.token.id).await.unwrap();
+    assert!(db.store.authenticate_token(&issued.secret).await.unwrap().is_none());
+    // Expired tokens do not work.
+    let past = db
+        .store
+        .create_api_token(&cli(), o.id, u.id, "old", Role::Viewer, csms_domain::time::now() - time::Duration::seconds(1))
+        .await
+        .unwrap();
+    assert!(db.store.authenticate_token(&past.secret).await.unwrap().is_none());
+    // Another organization cannot revoke it.
+    let other = org(&db.store, "chiba").await;
+    assert!(db.store.revoke_api_token(&cli(), other.id, past.token.id).await.is_err());
+    db.store.verify_trail().await.unwrap();
+}
+
+async fn instants_round_trip_to_the_microsecond(db: &TestDb) {
+    let o = org(&db.store, "kashima").await;
+    let back = db.store.organization(o.id).await.unwrap();
+    assert_eq!(back.created_at, o.created_at);
+    assert_eq!(back.created_at.nanosecond() % 1000, 0);
+    let r = &db.store.trail(o.id, &Default::default()).await.unwrap()[0];
+    assert_eq!(r.at.offset(), time::UtcOffset::UTC);
+}
