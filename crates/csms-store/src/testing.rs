@@ -109,13 +109,17 @@ impl TestDb {
         let sql = sqlx::AssertSqlSafe(sql.to_owned());
         let r = match self.backend {
             Backend::Sqlite => {
-                let mut c = sqlx::SqliteConnection::connect(&self.url).await.map_err(|e| e.to_string())?;
+                let mut c = sqlx::SqliteConnection::connect(&self.url)
+                    .await
+                    .map_err(|e| e.to_string())?;
                 let r = sqlx::raw_sql(sql).execute(&mut c).await.map(|_| ());
                 let _ = c.close().await;
                 r
             }
             Backend::Postgres => {
-                let mut c = sqlx::PgConnection::connect(&self.url).await.map_err(|e| e.to_string())?;
+                let mut c = sqlx::PgConnection::connect(&self.url)
+                    .await
+                    .map_err(|e| e.to_string())?;
                 let r = sqlx::raw_sql(sql).execute(&mut c).await.map(|_| ());
                 let _ = c.close().await;
                 r

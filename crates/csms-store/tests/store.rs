@@ -176,7 +176,10 @@ async fn changes_are_recorded_and_the_trail_verifies(db: &TestDb) {
     assert_eq!(update.diff["before"]["description"], "改訂 1");
     assert_eq!(update.diff["after"]["description"], "改訂 2");
     assert_eq!(update.diff["after"]["version"], 4);
-    assert!(update.diff["after"].get("name").is_none(), "unchanged fields stay out of the diff");
+    assert!(
+        update.diff["after"].get("name").is_none(),
+        "unchanged fields stay out of the diff"
+    );
 }
 
 async fn a_stale_version_conflicts_and_changes_nothing(db: &TestDb) {
@@ -206,7 +209,11 @@ async fn a_stale_version_conflicts_and_changes_nothing(db: &TestDb) {
     assert!(e.to_string().contains("reload"), "{e}");
     let now = db.store.organization(o.id).await.unwrap();
     assert_eq!(now, first, "nothing overwritten");
-    assert_eq!(db.store.trail_len().await.unwrap(), before, "no trail record");
+    assert_eq!(
+        db.store.trail_len().await.unwrap(),
+        before,
+        "no trail record"
+    );
 }
 
 async fn concurrent_updates_of_one_version_have_one_winner(db: &TestDb) {
@@ -305,7 +312,14 @@ async fn a_deleted_record_is_named(db: &TestDb) {
     .await;
     let b = chain_break(db.store.verify_trail().await);
     assert!(
-        matches!(b, TrailBreak::Missing { expected_seq: 2, found_seq: 3, .. }),
+        matches!(
+            b,
+            TrailBreak::Missing {
+                expected_seq: 2,
+                found_seq: 3,
+                ..
+            }
+        ),
         "{b}"
     );
     assert!(b.to_string().contains("record #2 is missing"), "{b}");
@@ -335,7 +349,14 @@ async fn a_truncated_chain_is_detected(db: &TestDb) {
     .await;
     let b = chain_break(db.store.verify_trail().await);
     assert!(
-        matches!(b, TrailBreak::Truncated { last_seq: 3, head_seq: 4, .. }),
+        matches!(
+            b,
+            TrailBreak::Truncated {
+                last_seq: 3,
+                head_seq: 4,
+                ..
+            }
+        ),
         "{b}"
     );
 }
@@ -351,7 +372,10 @@ async fn a_replaced_chain_end_is_detected(db: &TestDb) {
     ))
     .await;
     let b = chain_break(db.store.verify_trail().await);
-    assert!(matches!(b, TrailBreak::HeadMismatch { last_seq: 3, .. }), "{b}");
+    assert!(
+        matches!(b, TrailBreak::HeadMismatch { last_seq: 3, .. }),
+        "{b}"
+    );
 }
 
 async fn the_trail_is_append_only_in_the_database(db: &TestDb) {
@@ -368,8 +392,14 @@ async fn fill(store: &Store) {
     let o2 = org(store, "chiba").await;
     for (name, role) in [("yamada", Role::CsmsManager), ("tanaka", Role::Auditor)] {
         let u = user(store, name).await;
-        store.set_membership(&cli(), o.id, u.id, role).await.unwrap();
-        store.set_membership(&cli(), o2.id, u.id, Role::Viewer).await.unwrap();
+        store
+            .set_membership(&cli(), o.id, u.id, role)
+            .await
+            .unwrap();
+        store
+            .set_membership(&cli(), o2.id, u.id, Role::Viewer)
+            .await
+            .unwrap();
     }
     let u = store.user_by_username("yamada").await.unwrap();
     store
@@ -397,7 +427,11 @@ async fn backup_and_restore_keep_everything(db: &TestDb) {
         let fresh = TestDb::new(target).await;
         let restored = fresh.store.restore_from(&bytes[..]).await.unwrap();
         assert_eq!(restored.rows, counts, "{target:?}");
-        assert_eq!(fresh.store.row_counts().await.unwrap(), counts, "{target:?}");
+        assert_eq!(
+            fresh.store.row_counts().await.unwrap(),
+            counts,
+            "{target:?}"
+        );
         let report = fresh.store.verify_trail().await.unwrap();
         assert_eq!(report.records as i64, counts["trail"]);
         // The data reads back identically.
@@ -405,7 +439,10 @@ async fn backup_and_restore_keep_everything(db: &TestDb) {
             fresh.store.organizations().await.unwrap(),
             db.store.organizations().await.unwrap()
         );
-        assert_eq!(fresh.store.users().await.unwrap(), db.store.users().await.unwrap());
+        assert_eq!(
+            fresh.store.users().await.unwrap(),
+            db.store.users().await.unwrap()
+        );
         // And a backup of the restored copy is a backup of the same rows.
         let mut again = Vec::new();
         let s2 = fresh.store.backup_to(&mut again).await.unwrap();
@@ -414,10 +451,15 @@ async fn backup_and_restore_keep_everything(db: &TestDb) {
         let o = fresh.store.organization_by_slug("chiba").await.unwrap();
         fresh
             .store
-            .update_organization(&cli(), o.id, o.version, OrganizationPatch {
-                name: Some("千葉工場".into()),
-                ..Default::default()
-            })
+            .update_organization(
+                &cli(),
+                o.id,
+                o.version,
+                OrganizationPatch {
+                    name: Some("千葉工場".into()),
+                    ..Default::default()
+                },
+            )
             .await
             .unwrap();
         fresh.store.verify_trail().await.unwrap();
@@ -435,12 +477,28 @@ async fn restore_refuses_a_nonempty_database_and_damaged_files(db: &TestDb) {
     let fresh = TestDb::new(db.backend).await;
     let text = String::from_utf8(bytes.clone()).unwrap();
     let truncated: String = text.lines().take(5).map(|l| format!("{l}\n")).collect();
-    let e = fresh.store.restore_from(truncated.as_bytes()).await.unwrap_err();
+    let e = fresh
+        .store
+        .restore_from(truncated.as_bytes())
+        .await
+        .unwrap_err();
     assert!(e.to_string().contains("truncated"), "{e}");
     let edited = text.replacen("kashima", "kashimA", 1);
-    let e = fresh.store.restore_from(edited.as_bytes()).await.unwrap_err();
+    let e = fresh
+        .store
+        .restore_from(edited.as_bytes())
+        .await
+        .unwrap_err();
     assert!(e.to_string().contains("checksum"), "{e}");
-    assert!(fresh.store.row_counts().await.unwrap().values().all(|n| *n == 0));
+    assert!(
+        fresh
+            .store
+            .row_counts()
+            .await
+            .unwrap()
+            .values()
+            .all(|n| *n == 0)
+    );
 
     // A different trail key: the data would not verify, so nothing is kept... is reported.
     let other_key = csms_domain::trail::TrailKey::from_bytes([1; 32]);
@@ -477,7 +535,10 @@ async fn duplicates_and_invalid_input_are_named(db: &TestDb) {
         )
         .await
         .unwrap_err();
-    assert!(matches!(e, StoreError::Duplicate { field: "slug", .. }), "{e}");
+    assert!(
+        matches!(e, StoreError::Duplicate { field: "slug", .. }),
+        "{e}"
+    );
     let e = db
         .store
         .create_organization(
@@ -520,8 +581,20 @@ async fn passwords_and_disabling(db: &TestDb) {
         .await
         .unwrap();
     assert_eq!(ok.unwrap().username, "yamada");
-    assert!(db.store.verify_credentials("yamada", "wrong password!!").await.unwrap().is_none());
-    assert!(db.store.verify_credentials("nobody", "whatever it is").await.unwrap().is_none());
+    assert!(
+        db.store
+            .verify_credentials("yamada", "wrong password!!")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        db.store
+            .verify_credentials("nobody", "whatever it is")
+            .await
+            .unwrap()
+            .is_none()
+    );
     let e = db
         .store
         .set_password(&cli(), "yamada", "short".into(), false)
@@ -532,13 +605,14 @@ async fn passwords_and_disabling(db: &TestDb) {
         .set_password(&cli(), "yamada", "a brand new passphrase".into(), true)
         .await
         .unwrap();
-    assert!(db
-        .store
-        .verify_credentials("yamada", "a brand new passphrase")
-        .await
-        .unwrap()
-        .unwrap()
-        .must_change_password);
+    assert!(
+        db.store
+            .verify_credentials("yamada", "a brand new passphrase")
+            .await
+            .unwrap()
+            .unwrap()
+            .must_change_password
+    );
     let records = db
         .store
         .trail(csms_domain::trail::SYSTEM_CHAIN, &Default::default())
@@ -549,19 +623,23 @@ async fn passwords_and_disabling(db: &TestDb) {
     assert!(text.contains("\"password\":\"changed\""), "{text}");
     assert!(!text.contains("argon2"), "no hash in the trail: {text}");
     db.store.disable_user(&cli(), "yamada").await.unwrap();
-    assert!(db
-        .store
-        .verify_credentials("yamada", "a brand new passphrase")
-        .await
-        .unwrap()
-        .is_none());
+    assert!(
+        db.store
+            .verify_credentials("yamada", "a brand new passphrase")
+            .await
+            .unwrap()
+            .is_none()
+    );
     db.store.verify_trail().await.unwrap();
 }
 
 async fn api_tokens_are_scoped_revocable_and_hashed(db: &TestDb) {
     let o = org(&db.store, "kashima").await;
     let u = user(&db.store, "yamada").await;
-    db.store.set_membership(&cli(), o.id, u.id, Role::Contributor).await.unwrap();
+    db.store
+        .set_membership(&cli(), o.id, u.id, Role::Contributor)
+        .await
+        .unwrap();
     let later = csms_domain::time::now() + time::Duration::days(1);
     let e = db
         .store
@@ -575,30 +653,87 @@ async fn api_tokens_are_scoped_revocable_and_hashed(db: &TestDb) {
         .await
         .unwrap();
     assert!(issued.secret.starts_with("csms_"));
-    let (t, who) = db.store.authenticate_token(&issued.secret).await.unwrap().unwrap();
-    assert_eq!((t.id, t.role, who.id), (issued.token.id, Role::Contributor, u.id));
-    assert!(db.store.api_tokens(o.id).await.unwrap()[0].last_used_at.is_some());
-    assert!(db.store.authenticate_token("csms_not-a-token").await.unwrap().is_none());
+    let (t, who) = db
+        .store
+        .authenticate_token(&issued.secret)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (t.id, t.role, who.id),
+        (issued.token.id, Role::Contributor, u.id)
+    );
+    assert!(
+        db.store.api_tokens(o.id).await.unwrap()[0]
+            .last_used_at
+            .is_some()
+    );
+    assert!(
+        db.store
+            .authenticate_token("csms_not-a-token")
+            .await
+            .unwrap()
+            .is_none()
+    );
     // The secret is not stored.
     let mut dump = Vec::new();
     db.store.backup_to(&mut dump).await.unwrap();
     assert!(!String::from_utf8(dump).unwrap().contains(&issued.secret));
     // Demoting the member disables a token that carried the old role.
-    db.store.set_membership(&cli(), o.id, u.id, Role::Viewer).await.unwrap();
-    assert!(db.store.authenticate_token(&issued.secret).await.unwrap().is_none());
-    db.store.set_membership(&cli(), o.id, u.id, Role::Contributor).await.unwrap();
-    db.store.revoke_api_token(&cli(), o.id, issued.token.id).await.unwrap();
-    assert!(db.store.authenticate_token(&issued.secret).await.unwrap().is_none());
+    db.store
+        .set_membership(&cli(), o.id, u.id, Role::Viewer)
+        .await
+        .unwrap();
+    assert!(
+        db.store
+            .authenticate_token(&issued.secret)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    db.store
+        .set_membership(&cli(), o.id, u.id, Role::Contributor)
+        .await
+        .unwrap();
+    db.store
+        .revoke_api_token(&cli(), o.id, issued.token.id)
+        .await
+        .unwrap();
+    assert!(
+        db.store
+            .authenticate_token(&issued.secret)
+            .await
+            .unwrap()
+            .is_none()
+    );
     // Expired tokens do not work.
     let past = db
         .store
-        .create_api_token(&cli(), o.id, u.id, "old", Role::Viewer, csms_domain::time::now() - time::Duration::seconds(1))
+        .create_api_token(
+            &cli(),
+            o.id,
+            u.id,
+            "old",
+            Role::Viewer,
+            csms_domain::time::now() - time::Duration::seconds(1),
+        )
         .await
         .unwrap();
-    assert!(db.store.authenticate_token(&past.secret).await.unwrap().is_none());
+    assert!(
+        db.store
+            .authenticate_token(&past.secret)
+            .await
+            .unwrap()
+            .is_none()
+    );
     // Another organization cannot revoke it.
     let other = org(&db.store, "chiba").await;
-    assert!(db.store.revoke_api_token(&cli(), other.id, past.token.id).await.is_err());
+    assert!(
+        db.store
+            .revoke_api_token(&cli(), other.id, past.token.id)
+            .await
+            .is_err()
+    );
     db.store.verify_trail().await.unwrap();
 }
 
