@@ -131,15 +131,15 @@ impl TestDb {
     /// Closes the store and drops the PostgreSQL database.
     pub async fn cleanup(self) {
         self.store.close().await;
-        if let Some(name) = &self.pg_name {
-            if let Ok(mut conn) = sqlx::PgConnection::connect(&postgres_admin_url()).await {
-                let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-                )))
-                .execute(&mut conn)
-                .await;
-                let _ = conn.close().await;
-            }
+        if let Some(name) = &self.pg_name
+            && let Ok(mut conn) = sqlx::PgConnection::connect(&postgres_admin_url()).await
+        {
+            let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+            )))
+            .execute(&mut conn)
+            .await;
+            let _ = conn.close().await;
         }
     }
 }

@@ -105,10 +105,10 @@ impl IntoResponse for Problem {
             "status": self.status.as_u16(),
             "detail": self.detail,
         });
-        if let (Some(extra), Some(obj)) = (self.extra, body.as_object_mut()) {
-            if let Some(e) = extra.as_object() {
-                obj.extend(e.clone());
-            }
+        if let (Some(serde_json::Value::Object(extra)), Some(obj)) =
+            (self.extra, body.as_object_mut())
+        {
+            obj.extend(extra);
         }
         let mut res = (self.status, axum::Json(body)).into_response();
         res.headers_mut().insert(

@@ -327,10 +327,10 @@ pub async fn user(settings: &Settings, c: UserCommand) -> anyhow::Result<()> {
             println!("{:<24} {:<28} {:<9} MEMBERSHIPS", "USER", "NAME", "STATE");
             for u in store.users().await? {
                 let memberships = store.memberships_of(u.id).await?;
-                if let Some(id) = filter {
-                    if !memberships.iter().any(|m| m.org_id == id) {
-                        continue;
-                    }
+                if let Some(id) = filter
+                    && !memberships.iter().any(|m| m.org_id == id)
+                {
+                    continue;
                 }
                 let list: Vec<String> = memberships
                     .iter()

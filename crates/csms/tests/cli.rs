@@ -523,7 +523,8 @@ fn init_changes_and_verify(b: Backend) {
 
 fn tampering_with_the_sql_tool_is_named(b: Backend) {
     // Edit, delete, reorder: each in a fresh installation, each named by `trail verify`.
-    let cases: [(&str, &dyn Fn(&str) -> String, &str); 3] = [
+    type Tamper<'a> = &'a dyn Fn(&str) -> String;
+    let cases: [(&str, Tamper, &str); 3] = [
         (
             "edit",
             &|chain| {
