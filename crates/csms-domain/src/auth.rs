@@ -74,6 +74,8 @@ pub struct User {
     pub email: Option<String>,
     /// Preferred UI language (`ja` or `en`); `None` follows the browser.
     pub locale: Option<String>,
+    /// IANA time zone for dates; `None` uses the organization's.
+    pub timezone: Option<String>,
     /// The user must choose a new password at next sign-in (set for one-time passwords).
     pub must_change_password: bool,
     #[serde(with = "time::serde::rfc3339::option")]
@@ -211,5 +213,70 @@ mod tests {
         assert!(validate_password("short").is_err());
         assert!(validate_password("correct horse battery").is_ok());
         assert!(validate_password("あいうえおかきくけこさし").is_ok());
+    }
+}
+
+/// Sign-in throttling: after `threshold` consecutive failures, a key (an account or an address)
+/// is locked for 1 minute, doubling with each further failure, at most 1 hour.
+pub fn lockout_duration(failures: i64, threshold: i64) -> Option<time::Duration> {
+    if failures < threshold {
+        return None;
+    }
+    let doublings = (failures - threshold).min(6) as u32; // 2^6 min > 1 h
+    let seconds = (60i64 << doublings).min(3600);
+    Some(time::Duration::seconds(seconds))
+}
+
+/// Failures that lock an account.
+pub const ACCOUNT_LOCK_THRESHOLD: i64 = 5;
+/// Failures that lock a client address (many accounts tried from one place).
+pub const ADDRESS_LOCK_THRESHOLD: i64 = 20;
+
+/// An organization must keep at least one administrator: refuse a change that would leave it
+/// with none.
+pub fn check_admin_kept(
+    admins_now: i64,
+    target_is_admin: bool,
+    target_stays_admin: bool,
+) -> Result<(), FieldError> {
+    if target_is_admin && !target_stays_admin && admins_now <= 1 {
+        return Err(FieldError {
+            field: "role",
+            message: "this is the organization's last administrator; make someone else admin first"
+                .into(),
+        });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod lockout_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn lockout_grows_and_caps() {
+        assert_eq!(lockout_duration(4, 5), None);
+        assert_eq!(lockout_duration(5, 5), Some(time::Duration::minutes(1)));
+        assert_eq!(lockout_duration(6, 5), Some(time::Duration::minutes(2)));
+        assert_eq!(lockout_duration(500, 5), Some(time::Duration::hours(1)));
+    }
+
+    #[test]
+    fn last_admin_is_kept() {
+        assert!(check_admin_kept(1, true, false).is_err());
+        assert!(check_admin_kept(2, true, false).is_ok());
+        assert!(check_admin_kept(1, true, true).is_ok());
+        assert!(check_admin_kept(1, false, false).is_ok());
+    }
+
+    proptest! {
+        #[test]
+        fn lockout_never_shrinks_with_more_failures(f in 0i64..1000, t in 1i64..50) {
+            let a = lockout_duration(f, t).unwrap_or_default();
+            let b = lockout_duration(f + 1, t).unwrap_or_default();
+            prop_assert!(b >= a);
+            prop_assert!(b <= time::Duration::hours(1));
+        }
     }
 }

@@ -69,6 +69,7 @@ struct UserRow {
     display_name: String,
     email: Option<String>,
     locale: Option<String>,
+    timezone: Option<String>,
     must_change_password: bool,
     disabled_at: Option<Ts>,
     created_at: Ts,
@@ -86,6 +87,7 @@ impl From<UserRow> for User {
             display_name: r.display_name,
             email: r.email,
             locale: r.locale,
+            timezone: r.timezone,
             must_change_password: r.must_change_password,
             disabled_at: r.disabled_at.map(|t| t.0),
             created_at: r.created_at.0,
@@ -183,7 +185,7 @@ pub struct IssuedToken {
     pub secret: String,
 }
 
-const USER_COLUMNS_SQL: &str = "SELECT id, username, display_name, email, locale, must_change_password, disabled_at, created_at, created_by, updated_at, updated_by, version FROM users";
+const USER_COLUMNS_SQL: &str = "SELECT id, username, display_name, email, locale, timezone, must_change_password, disabled_at, created_at, created_by, updated_at, updated_by, version FROM users";
 
 impl Store {
     /// Creates a user. Users are global; their changes go to the system chain.
@@ -199,6 +201,7 @@ impl Store {
             display_name: new.display_name.trim().to_owned(),
             email: new.email.filter(|e| !e.trim().is_empty()),
             locale: None,
+            timezone: None,
             must_change_password: new.must_change_password,
             disabled_at: None,
             created_at: now,
@@ -402,6 +405,18 @@ impl Store {
              FROM memberships WHERE org_id = $1 AND user_id = $2"
         ).bind(org_id).bind(user_id).fetch_optional(&mut *c).await?);
         let now = csms_domain::time::now();
+        let admins: i64 = on!(&mut tx, c => sqlx::query_scalar(
+            "SELECT COUNT(*) FROM memberships WHERE org_id = $1 AND role = 'admin'"
+        ).bind(org_id).fetch_one(&mut *c).await?);
+        if let Some(row) = &existing {
+            csms_domain::auth::check_admin_kept(admins, row.role == "admin", role == Role::Admin)?;
+        }
+        // Privileges change: every session of the user gets a new id at its next request.
+        on!(&mut tx, c => sqlx::query("UPDATE sessions SET rotate = TRUE WHERE user_id = $1")
+            .bind(user_id)
+            .execute(&mut *c)
+            .await?
+            .rows_affected());
         let (before, after) = match existing {
             Some(row) => {
                 let before: Membership = row.try_into()?;
@@ -457,6 +472,102 @@ impl Store {
             self,
             actor,
             Change::of(org_id, action, before.as_ref(), Some(&after)),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(after)
+    }
+
+    /// Takes a user out of an organization (their API tokens for it stop working).
+    pub async fn remove_membership(
+        &self,
+        actor: &Actor,
+        org_id: Uuid,
+        user_id: Uuid,
+    ) -> Result<()> {
+        let mut tx = self.begin().await?;
+        let existing: Option<MembershipRow> = on!(&mut tx, c => sqlx::query_as(
+            "SELECT id, org_id, user_id, role, created_at, created_by, updated_at, updated_by, version \
+             FROM memberships WHERE org_id = $1 AND user_id = $2"
+        ).bind(org_id).bind(user_id).fetch_optional(&mut *c).await?);
+        let before: Membership = existing
+            .ok_or_else(|| StoreError::NotFound {
+                kind: "membership",
+                id: format!("user {user_id} in organization {org_id}"),
+            })?
+            .try_into()?;
+        let admins: i64 = on!(&mut tx, c => sqlx::query_scalar(
+            "SELECT COUNT(*) FROM memberships WHERE org_id = $1 AND role = 'admin'"
+        ).bind(org_id).fetch_one(&mut *c).await?);
+        csms_domain::auth::check_admin_kept(admins, before.role == Role::Admin, false)?;
+        on!(&mut tx, c => {
+            sqlx::query("DELETE FROM memberships WHERE id = $1")
+                .bind(before.id)
+                .execute(&mut *c)
+                .await?;
+            sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE org_id = $2 AND user_id = $3 AND revoked_at IS NULL")
+                .bind(Ts(csms_domain::time::now()))
+                .bind(org_id)
+                .bind(user_id)
+                .execute(&mut *c)
+                .await?;
+            sqlx::query("UPDATE sessions SET rotate = TRUE WHERE user_id = $1")
+                .bind(user_id)
+                .execute(&mut *c)
+                .await?
+                .rows_affected()
+        });
+        trail::append(
+            &mut tx,
+            self,
+            actor,
+            Change::of(org_id, "delete", Some(&before), None),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Sets a user's own preferences: UI language and time zone (`None` = automatic).
+    pub async fn set_preferences(
+        &self,
+        actor: &Actor,
+        user_id: Uuid,
+        locale: Option<String>,
+        timezone: Option<String>,
+    ) -> Result<User> {
+        let mut tx = self.begin().await?;
+        let row: Option<UserRow> = on!(&mut tx, c => sqlx::query_as(
+            sqlx::AssertSqlSafe(format!("{USER_COLUMNS_SQL} WHERE id = $1"))
+        ).bind(user_id).fetch_optional(&mut *c).await?);
+        let before: User = row
+            .ok_or_else(|| StoreError::NotFound {
+                kind: "user",
+                id: user_id.to_string(),
+            })?
+            .into();
+        let mut after = before.clone();
+        after.locale = locale;
+        after.timezone = timezone;
+        after.updated_at = csms_domain::time::now();
+        after.updated_by = actor.user_id;
+        after.version += 1;
+        on!(&mut tx, c => sqlx::query(
+            "UPDATE users SET locale = $1, timezone = $2, updated_at = $3, updated_by = $4, version = version + 1 WHERE id = $5"
+        )
+        .bind(&after.locale)
+        .bind(&after.timezone)
+        .bind(Ts(after.updated_at))
+        .bind(after.updated_by)
+        .bind(user_id)
+        .execute(&mut *c)
+        .await?
+        .rows_affected());
+        trail::append(
+            &mut tx,
+            self,
+            actor,
+            Change::of(SYSTEM_CHAIN, "update", Some(&before), Some(&after)),
         )
         .await?;
         tx.commit().await?;

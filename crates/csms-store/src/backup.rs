@@ -79,6 +79,7 @@ const TABLES: &[Table] = &[
             ("updated_at", Time),
             ("updated_by", Uuid),
             ("version", Int),
+            ("timezone", Text),
         ],
     },
     Table {
@@ -110,6 +111,7 @@ const TABLES: &[Table] = &[
             ("expires_at", Time),
             ("client_ip", Text),
             ("user_agent", Text),
+            ("rotate", Bool),
         ],
     },
     Table {
@@ -148,6 +150,16 @@ const TABLES: &[Table] = &[
         ],
     },
     Table {
+        name: "login_throttle",
+        key: "key",
+        columns: &[
+            ("key", Text),
+            ("failures", Int),
+            ("window_start", Time),
+            ("locked_until", Time),
+        ],
+    },
+    Table {
         name: "trail_heads",
         key: "chain_id",
         columns: &[("chain_id", Uuid), ("seq", Int), ("hash", Text)],
@@ -157,6 +169,15 @@ const TABLES: &[Table] = &[
 /// The names of the tables a backup carries, in restore order.
 pub fn table_names() -> Vec<&'static str> {
     TABLES.iter().map(|t| t.name).collect()
+}
+
+/// The columns a backup carries for a table.
+pub fn table_columns(table: &str) -> Vec<&'static str> {
+    TABLES
+        .iter()
+        .filter(|t| t.name == table)
+        .flat_map(|t| t.columns.iter().map(|c| c.0))
+        .collect()
 }
 
 /// What a backup holds.
@@ -394,6 +415,26 @@ impl Store {
             crate::db::Db::Postgres(pool) => sqlx::query_scalar(
                 "SELECT table_name::text FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' AND table_name <> '_sqlx_migrations'",
             )
+            .fetch_all(pool)
+            .await?,
+        };
+        names.sort();
+        Ok(names)
+    }
+
+    /// The columns of a table as the database reports them, sorted.
+    pub async fn schema_columns(&self, table: &str) -> Result<Vec<String>> {
+        let mut names: Vec<String> = match &self.db {
+            crate::db::Db::Sqlite { reader, .. } => {
+                sqlx::query_scalar("SELECT name FROM pragma_table_info($1)")
+                    .bind(table)
+                    .fetch_all(reader)
+                    .await?
+            }
+            crate::db::Db::Postgres(pool) => sqlx::query_scalar(
+                "SELECT column_name::text FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1",
+            )
+            .bind(table)
             .fetch_all(pool)
             .await?,
         };

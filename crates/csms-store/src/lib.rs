@@ -10,6 +10,7 @@ mod error;
 pub mod auth;
 pub mod backup;
 pub mod org;
+pub mod session;
 pub mod trail;
 
 #[doc(hidden)]

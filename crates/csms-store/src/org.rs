@@ -193,7 +193,10 @@ impl Store {
         if changed != 1 {
             // Another writer committed between our read and our update (PostgreSQL re-checks
             // the version after waiting for its row lock).
-            return Err(conflict(expected_version + 1));
+            let current: i64 = on!(&mut tx, c => sqlx::query_scalar(
+                "SELECT version FROM organizations WHERE id = $1"
+            ).bind(id).fetch_one(&mut *c).await?);
+            return Err(conflict(current));
         }
         trail::append(
             &mut tx,

@@ -142,6 +142,12 @@ pub struct TrailQuery {
     pub entity_id: Option<String>,
     /// Only records with `seq` below this (for paging backwards).
     pub before_seq: Option<i64>,
+    /// Only records by this actor (user name or label).
+    pub actor: Option<String>,
+    /// Only records at or after this instant.
+    pub from: Option<time::OffsetDateTime>,
+    /// Only records before this instant.
+    pub until: Option<time::OffsetDateTime>,
     /// At most this many records (1 to 1000).
     pub limit: i64,
 }
@@ -152,6 +158,9 @@ impl Default for TrailQuery {
             entity_kind: None,
             entity_id: None,
             before_seq: None,
+            actor: None,
+            from: None,
+            until: None,
             limit: 100,
         }
     }
@@ -182,31 +191,60 @@ impl Store {
             records: 0,
         };
         for (chain_id, head_seq, head_hash) in all {
-            let mut verifier = ChainVerifier::new(&self.key, chain_id);
-            let mut after = 0i64;
-            loop {
-                let rows: Vec<TrailRow> = on!(&mut tx, c => sqlx::query_as(
-                    "SELECT id, chain_id, seq, at, actor_id, actor, entity_kind, entity_id, action, diff, prev_hash, hash \
-                     FROM trail WHERE chain_id = $1 AND seq > $2 ORDER BY seq LIMIT $3"
-                )
-                .bind(chain_id)
-                .bind(after)
-                .bind(VERIFY_PAGE)
-                .fetch_all(&mut *c)
-                .await?);
-                let n = rows.len() as i64;
-                for row in rows {
-                    after = row.seq;
-                    verifier.check(&row.into_record())?;
-                }
-                if n < VERIFY_PAGE {
-                    break;
-                }
-            }
-            report.records += verifier.finish(head_seq, &head_hash)?;
+            report.records += self
+                .verify_chain_in(&mut tx, chain_id, head_seq, &head_hash)
+                .await?;
             report.chains += 1;
         }
         Ok(report)
+    }
+
+    /// Verifies one chain (an organization's, or the system chain); returns its length.
+    pub async fn verify_chain(&self, chain_id: Uuid) -> Result<u64> {
+        let mut tx = self.begin_snapshot().await?;
+        let head: Option<(i64, String)> = on!(&mut tx, c => sqlx::query_as(
+            "SELECT seq, hash FROM trail_heads WHERE chain_id = $1"
+        ).bind(chain_id).fetch_optional(&mut *c).await?);
+        let (seq, hash) = head.unwrap_or((0, GENESIS_HASH.to_owned()));
+        self.verify_chain_in(&mut tx, chain_id, seq, &hash).await
+    }
+
+    async fn verify_chain_in(
+        &self,
+        tx: &mut Tx,
+        chain_id: Uuid,
+        head_seq: i64,
+        head_hash: &str,
+    ) -> Result<u64> {
+        let mut verifier = ChainVerifier::new(&self.key, chain_id);
+        let mut after = 0i64;
+        loop {
+            let rows: Vec<TrailRow> = on!(&mut *tx, c => sqlx::query_as(
+                "SELECT id, chain_id, seq, at, actor_id, actor, entity_kind, entity_id, action, diff, prev_hash, hash \
+                 FROM trail WHERE chain_id = $1 AND seq > $2 ORDER BY seq LIMIT $3"
+            )
+            .bind(chain_id)
+            .bind(after)
+            .bind(VERIFY_PAGE)
+            .fetch_all(&mut *c)
+            .await?);
+            let n = rows.len() as i64;
+            for row in rows {
+                after = row.seq;
+                verifier.check(&row.into_record())?;
+            }
+            if n < VERIFY_PAGE {
+                break;
+            }
+        }
+        Ok(verifier.finish(head_seq, head_hash)?)
+    }
+
+    /// The entity kinds that occur in a chain.
+    pub async fn trail_kinds(&self, chain_id: Uuid) -> Result<Vec<String>> {
+        Ok(read!(self, p => sqlx::query_scalar(
+            "SELECT DISTINCT entity_kind FROM trail WHERE chain_id = $1 ORDER BY entity_kind"
+        ).bind(chain_id).fetch_all(p).await?))
     }
 
     /// Reads one chain's records, newest first.
@@ -216,13 +254,17 @@ impl Store {
             "SELECT id, chain_id, seq, at, actor_id, actor, entity_kind, entity_id, action, diff, prev_hash, hash \
              FROM trail WHERE chain_id = $1 \
              AND ($2 IS NULL OR entity_kind = $2) AND ($3 IS NULL OR entity_id = $3) \
-             AND ($4 IS NULL OR seq < $4) ORDER BY seq DESC LIMIT $5"
+             AND ($4 IS NULL OR seq < $4) AND ($6 IS NULL OR actor = $6) \
+             AND ($7 IS NULL OR at >= $7) AND ($8 IS NULL OR at < $8) ORDER BY seq DESC LIMIT $5"
         )
         .bind(chain_id)
         .bind(q.entity_kind.as_deref())
         .bind(q.entity_id.as_deref())
         .bind(q.before_seq)
         .bind(limit)
+        .bind(q.actor.as_deref())
+        .bind(q.from.map(Ts))
+        .bind(q.until.map(Ts))
         .fetch_all(p)
         .await?);
         Ok(rows.into_iter().map(TrailRow::into_record).collect())

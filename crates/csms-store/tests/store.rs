@@ -518,6 +518,15 @@ async fn backups_cover_every_table(db: &TestDb) {
         .collect();
     expected.sort();
     assert_eq!(db.store.schema_tables().await.unwrap(), expected);
+    for table in csms_store::backup::table_names() {
+        let mut carried = csms_store::backup::table_columns(table);
+        carried.sort();
+        assert_eq!(
+            db.store.schema_columns(table).await.unwrap(),
+            carried,
+            "backup columns of {table}"
+        );
+    }
 }
 
 async fn duplicates_and_invalid_input_are_named(db: &TestDb) {

@@ -1,24 +1,55 @@
-//! OpenCSMS HTTP server.
+//! OpenCSMS HTTP server: the bilingual web UI, the JSON API and their security.
 //!
-//! This crate stays thin: it parses and authorizes a request, calls the store and domain, and
-//! renders JSON (and, from the web-application issue on, pages). Handlers never hold SQL.
+//! This crate stays thin: it parses and authorizes a request, calls the store and the domain,
+//! and renders a page or JSON. Every route is declared once, with its permission, in
+//! [`routes::table`]; one middleware ([`authz::guard`]) identifies the caller, enforces the
+//! permission and checks CSRF before any handler runs.
 
 mod api;
+mod assets;
+pub mod authz;
+pub mod i18n;
+mod metrics;
+mod pages;
 mod problem;
+pub mod routes;
 
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use csms_store::Store;
-use serde_json::json;
 use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
 
+pub use metrics::Metrics;
 pub use problem::Problem;
+
+/// Web settings.
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// Cookies are marked `Secure` (and named `__Host-…`), and HSTS is sent: set when users
+    /// reach OpenCSMS over HTTPS (usually through a TLS-terminating proxy).
+    pub secure_cookies: bool,
+    /// A session ends after this long without a request.
+    pub session_idle: time::Duration,
+    /// A session ends this long after sign-in, whatever the activity.
+    pub session_absolute: time::Duration,
+    /// Take the client address from `X-Forwarded-For` (only behind a trusted proxy).
+    pub trust_proxy: bool,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        WebConfig {
+            secure_cookies: false,
+            session_idle: time::Duration::minutes(30),
+            session_absolute: time::Duration::hours(12),
+            trust_proxy: false,
+        }
+    }
+}
 
 /// What every handler shares.
 #[derive(Clone)]
@@ -28,75 +59,46 @@ pub struct AppState {
 
 struct Inner {
     store: Store,
+    config: WebConfig,
+    metrics: Metrics,
+    /// Password hashing is CPU-heavy: at most this many at once, so a flood of sign-in
+    /// attempts cannot starve everything else.
+    hashing: Semaphore,
 }
 
 impl AppState {
-    pub fn new(store: Store) -> Self {
+    pub fn new(store: Store, config: WebConfig) -> Self {
+        let permits = std::thread::available_parallelism().map_or(2, |n| n.get());
         AppState {
-            inner: Arc::new(Inner { store }),
+            inner: Arc::new(Inner {
+                store,
+                config,
+                metrics: Metrics::default(),
+                hashing: Semaphore::new(permits),
+            }),
         }
     }
 
     pub fn store(&self) -> &Store {
         &self.inner.store
     }
-}
 
-/// The application's routes.
-pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/healthz", get(healthz))
-        .nest("/api/v1", api::routes())
-        .layer(axum::middleware::map_response(security_headers))
-        .with_state(state)
-}
-
-async fn security_headers(mut res: Response) -> Response {
-    let h = res.headers_mut();
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    h.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
-    res
-}
-
-/// Liveness and readiness: whether the database answers, and its schema version.
-async fn healthz(State(state): State<AppState>) -> Response {
-    let store = state.store();
-    let status = match store.ping().await {
-        Ok(()) => store.schema_status().await,
-        Err(e) => Err(e),
-    };
-    match status {
-        Ok(s) => (
-            StatusCode::OK,
-            axum::Json(json!({
-                "status": "ok",
-                "database": "reachable",
-                "backend": store.backend().as_str(),
-                "schema_version": s.database,
-                "version": env!("CARGO_PKG_VERSION"),
-            })),
-        )
-            .into_response(),
-        Err(e) => {
-            tracing::warn!(error = %e, "health check: database unreachable");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                axum::Json(json!({
-                    "status": "unavailable",
-                    "database": "unreachable",
-                    "backend": store.backend().as_str(),
-                })),
-            )
-                .into_response()
-        }
+    pub fn config(&self) -> &WebConfig {
+        &self.inner.config
     }
+
+    pub fn metrics(&self) -> &Metrics {
+        &self.inner.metrics
+    }
+
+    pub(crate) fn hashing(&self) -> &Semaphore {
+        &self.inner.hashing
+    }
+}
+
+/// The application: every route of [`routes::table`] behind the guard, metrics and headers.
+pub fn router(state: AppState) -> Router {
+    routes::build(state)
 }
 
 /// Serves until `shutdown` resolves, then lets in-flight requests finish.
@@ -105,7 +107,31 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    let sweeper = tokio::spawn(sweep_sessions(state.clone()));
+    let result = axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await;
+    sweeper.abort();
+    result
+}
+
+/// Removes expired sessions every ten minutes.
+async fn sweep_sessions(state: AppState) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
+    loop {
+        tick.tick().await;
+        let now = csms_domain::time::now();
+        match state
+            .store()
+            .delete_expired_sessions(now, state.config().session_idle)
+            .await
+        {
+            Ok(n) if n > 0 => tracing::info!(removed = n, "expired sessions removed"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "could not remove expired sessions"),
+        }
+    }
 }

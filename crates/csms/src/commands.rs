@@ -170,7 +170,7 @@ pub async fn serve(settings: &Settings, a: ServeArgs) -> anyhow::Result<()> {
         "OpenCSMS is listening"
     );
     println!("OpenCSMS is listening on http://{}", listener.local_addr()?);
-    let state = csms_web::AppState::new(store.clone());
+    let state = csms_web::AppState::new(store.clone(), settings.web.clone());
     csms_web::serve(listener, state, shutdown_signal())
         .await
         .context("the HTTP server stopped")?;

@@ -66,6 +66,10 @@ pub struct FileConfig {
     pub listen: Option<String>,
     pub sqlite_durability: Option<SqliteDurability>,
     pub max_connections: Option<u32>,
+    pub secure_cookies: Option<bool>,
+    pub trust_proxy: Option<bool>,
+    pub session_idle_minutes: Option<u32>,
+    pub session_absolute_hours: Option<u32>,
 }
 
 /// The effective settings.
@@ -79,6 +83,7 @@ pub struct Settings {
     pub listen: Option<String>,
     pub sqlite_durability: SqliteDurability,
     pub max_connections: u32,
+    pub web: csms_web::WebConfig,
 }
 
 impl Settings {
@@ -116,7 +121,25 @@ impl Settings {
         if max_connections == 0 {
             bail!("max_connections is 0 in the configuration file; set it to 1 or more");
         }
+        let defaults = csms_web::WebConfig::default();
+        let idle = file
+            .session_idle_minutes
+            .map_or(defaults.session_idle, |m| {
+                time::Duration::minutes(i64::from(m.max(1)))
+            });
+        let absolute = file
+            .session_absolute_hours
+            .map_or(defaults.session_absolute, |h| {
+                time::Duration::hours(i64::from(h.max(1)))
+            });
+        let web = csms_web::WebConfig {
+            secure_cookies: file.secure_cookies.unwrap_or(defaults.secure_cookies),
+            trust_proxy: file.trust_proxy.unwrap_or(defaults.trust_proxy),
+            session_idle: idle,
+            session_absolute: absolute,
+        };
         Ok(Settings {
+            web,
             data_dir,
             database_url,
             trail_key_file,

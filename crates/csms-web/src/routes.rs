@@ -1,0 +1,165 @@
+//! The one table of routes: path, method, permission and handler. The router is built from it,
+//! and the guard looks each request's permission up in it, so a route cannot exist without a
+//! declared permission.
+
+use axum::Router;
+use axum::http::Method;
+use axum::routing::{MethodRouter, get, patch, post};
+
+use crate::authz::Perm;
+use crate::{AppState, api, assets, metrics, pages};
+
+/// One route.
+pub struct Route {
+    pub method: Method,
+    pub path: &'static str,
+    pub perm: Perm,
+    handler: fn() -> MethodRouter<AppState>,
+}
+
+macro_rules! route {
+    ($method:ident, $path:expr, $perm:ident, $router:ident($handler:path)) => {
+        Route {
+            method: Method::$method,
+            path: $path,
+            perm: Perm::$perm,
+            handler: || $router($handler),
+        }
+    };
+}
+
+/// Every route of the application.
+pub fn table() -> Vec<Route> {
+    vec![
+        route!(GET, "/healthz", Public, get(pages::healthz)),
+        route!(GET, "/metrics", Public, get(metrics::metrics)),
+        route!(GET, "/assets/{*path}", Public, get(assets::asset)),
+        route!(GET, "/", Public, get(pages::home)),
+        route!(GET, "/signin", Public, get(pages::auth::signin_page)),
+        route!(POST, "/signin", Public, post(pages::auth::signin)),
+        route!(POST, "/signout", SignedIn, post(pages::auth::signout)),
+        route!(POST, "/lang", Public, post(pages::auth::set_language)),
+        route!(GET, "/account", SignedIn, get(pages::auth::account)),
+        route!(
+            POST,
+            "/account/password",
+            SignedIn,
+            post(pages::auth::change_password)
+        ),
+        route!(
+            POST,
+            "/account/preferences",
+            SignedIn,
+            post(pages::auth::preferences)
+        ),
+        route!(GET, "/o/{org}/", OrgRead, get(pages::org::dashboard)),
+        route!(GET, "/o/{org}/trail", OrgRead, get(pages::org::trail)),
+        route!(
+            GET,
+            "/o/{org}/settings",
+            OrgAdmin,
+            get(pages::org::settings)
+        ),
+        route!(
+            POST,
+            "/o/{org}/settings",
+            OrgAdmin,
+            post(pages::org::save_settings)
+        ),
+        route!(GET, "/o/{org}/members", OrgAdmin, get(pages::org::members)),
+        route!(
+            POST,
+            "/o/{org}/members",
+            OrgAdmin,
+            post(pages::org::add_member)
+        ),
+        route!(
+            POST,
+            "/o/{org}/members/{user}/role",
+            OrgAdmin,
+            post(pages::org::change_role)
+        ),
+        route!(
+            POST,
+            "/o/{org}/members/{user}/remove",
+            OrgAdmin,
+            post(pages::org::remove_member)
+        ),
+        route!(GET, "/o/{org}/tokens", OrgAdmin, get(pages::org::tokens)),
+        route!(
+            POST,
+            "/o/{org}/tokens",
+            OrgAdmin,
+            post(pages::org::create_token)
+        ),
+        route!(
+            POST,
+            "/o/{org}/tokens/{id}/revoke",
+            OrgAdmin,
+            post(pages::org::revoke_token)
+        ),
+        route!(GET, "/api/openapi.json", Public, get(api::openapi_json)),
+        route!(GET, "/api/docs", Public, get(api::docs)),
+        route!(
+            GET,
+            "/api/v1/organization",
+            OrgRead,
+            get(api::get_organization)
+        ),
+        route!(
+            PATCH,
+            "/api/v1/organization",
+            OrgAdmin,
+            patch(api::patch_organization)
+        ),
+        route!(GET, "/api/v1/members", OrgRead, get(api::list_members)),
+        route!(GET, "/api/v1/trail", OrgRead, get(api::list_trail)),
+        route!(GET, "/api/v1/tokens", OrgAdmin, get(api::list_tokens)),
+    ]
+}
+
+/// The permission of a matched route.
+pub fn permission(method: &Method, path: &str) -> Option<Perm> {
+    let method = if method == Method::HEAD {
+        &Method::GET
+    } else {
+        method
+    };
+    table()
+        .into_iter()
+        .find(|r| r.path == path && r.method == method)
+        .map(|r| r.perm)
+}
+
+pub(crate) fn build(state: AppState) -> Router {
+    let mut grouped: Vec<(&'static str, MethodRouter<AppState>)> = Vec::new();
+    for r in table() {
+        let handler = (r.handler)();
+        match grouped.iter_mut().find(|(p, _)| *p == r.path) {
+            Some((_, existing)) => {
+                let merged = std::mem::take(existing).merge(handler);
+                *existing = merged;
+            }
+            None => grouped.push((r.path, handler)),
+        }
+    }
+    let mut router = Router::new();
+    for (path, handler) in grouped {
+        router = router.route(path, handler);
+    }
+    router
+        .fallback(pages::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::authz::guard,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::authz::security_headers,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::observe,
+        ))
+        .with_state(state)
+}
