@@ -157,11 +157,9 @@ pub fn keys(lang: Lang) -> Vec<String> {
     keys
 }
 
-/// Whether a message exists in a language without falling back.
+/// Whether a message exists in a language's files (no fallback to the other language).
 pub fn has_key(lang: Lang, key: &str) -> bool {
-    LOCALES
-        .lookup_no_default_fallback::<&str>(lang.id(), key, None)
-        .is_some()
+    keys(lang).iter().any(|k| k == key)
 }
 
 #[cfg(test)]
