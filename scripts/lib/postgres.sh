@@ -8,7 +8,7 @@ die() { printf '%s: %s\n' "${0##*/}" "$*" >&2; exit 1; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo -n "$@"; fi; }
 apt_updated=
 need_pkg() { # need_pkg COMMAND-OR-PATH PACKAGE
-  command -v "$1" >/dev/null 2>&1 && return 0
+  { command -v "$1" || [ -e "$1" ]; } >/dev/null 2>&1 && return 0
   log "installing $2 (for $1)"
   if [ -z "$apt_updated" ]; then
     as_root apt-get update -qq || die "apt-get update failed; install $2 by hand"

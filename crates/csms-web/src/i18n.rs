@@ -132,6 +132,17 @@ impl Tr {
             .map_or_else(|| "—".to_owned(), |t| self.datetime(t))
     }
 
+    /// The name of an entity kind or action as recorded in the trail (the raw name if the
+    /// messages do not know it, e.g. from a newer version).
+    pub fn record(&self, prefix: &str, name: &str) -> String {
+        let key = format!("{prefix}-{}", name.replace('_', "-"));
+        if has_key(self.lang, &key) {
+            self.t(&key)
+        } else {
+            name.to_owned()
+        }
+    }
+
     /// The role's name in this language.
     pub fn role(&self, role: &csms_domain::auth::Role) -> String {
         self.t(&format!("role-{}", role.as_str().replace('_', "-")))

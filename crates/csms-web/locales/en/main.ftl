@@ -156,3 +156,21 @@ role-csms-manager = CSMS manager
 role-contributor = Contributor
 role-auditor = Auditor
 role-viewer = Viewer
+
+## Trail record names
+trail-more-fields = and { $count } more fields
+trail-raw = Recorded data
+kind-organization = Organization
+kind-user = User
+kind-membership = Membership
+kind-api-token = API token
+action-create = Created
+action-update = Changed
+action-delete = Removed
+action-disable = Disabled
+action-enable = Enabled
+action-revoke = Revoked
+action-password-change = Password changed
+action-sign-in = Signed in
+action-sign-out = Signed out
+action-lockout = Locked out

@@ -156,3 +156,21 @@ role-csms-manager = CSMS 責任者
 role-contributor = 担当者
 role-auditor = 監査員
 role-viewer = 閲覧者
+
+## 変更履歴の記録名
+trail-more-fields = ほか { $count } 項目
+trail-raw = 記録データ
+kind-organization = 組織
+kind-user = ユーザー
+kind-membership = メンバー登録
+kind-api-token = API トークン
+action-create = 作成
+action-update = 変更
+action-delete = 削除
+action-disable = 無効化
+action-enable = 有効化
+action-revoke = 失効
+action-password-change = パスワード変更
+action-sign-in = サインイン
+action-sign-out = サインアウト
+action-lockout = ロックアウト

@@ -62,22 +62,67 @@ pub struct RecordView {
     pub entity_kind: String,
     pub entity_id: String,
     pub action: String,
+    /// Changed fields: name, value before, value after (shortened for reading).
+    pub changes: Vec<(String, String, String)>,
+    pub more: usize,
     pub diff: String,
-    pub summary: String,
+}
+
+const HIDDEN_FIELDS: &[&str] = &["created_at", "created_by", "updated_at", "updated_by"];
+const SHOWN_FIELDS: usize = 8;
+
+fn short(v: Option<&serde_json::Value>) -> String {
+    let text = match v {
+        None => String::new(),
+        Some(serde_json::Value::Null) => "—".to_owned(),
+        Some(serde_json::Value::String(s)) => s.clone(),
+        Some(other) => other.to_string(),
+    };
+    if text.chars().count() > 80 {
+        format!("{}…", text.chars().take(80).collect::<String>())
+    } else {
+        text
+    }
 }
 
 impl From<TrailRecord> for RecordView {
     fn from(r: TrailRecord) -> Self {
-        let diff = serde_json::to_string_pretty(&r.diff).unwrap_or_default();
+        let empty = serde_json::Map::new();
+        let before = r
+            .diff
+            .get("before")
+            .and_then(|v| v.as_object())
+            .unwrap_or(&empty);
+        let after = r
+            .diff
+            .get("after")
+            .and_then(|v| v.as_object())
+            .unwrap_or(&empty);
+        let mut fields: Vec<&String> = before.keys().chain(after.keys()).collect();
+        fields.sort();
+        fields.dedup();
+        fields.retain(|f| !HIDDEN_FIELDS.contains(&f.as_str()));
+        let mut changes: Vec<(String, String, String)> = fields
+            .iter()
+            .map(|f| ((*f).clone(), short(before.get(*f)), short(after.get(*f))))
+            .collect();
+        if let Some(event) = r.diff.get("event").and_then(|v| v.as_object()) {
+            for (k, v) in event {
+                changes.push((k.clone(), String::new(), short(Some(v))));
+            }
+        }
+        let more = changes.len().saturating_sub(SHOWN_FIELDS);
+        changes.truncate(SHOWN_FIELDS);
         RecordView {
-            summary: format!("{} {}", r.entity_kind, r.action),
             seq: r.seq,
             at: r.at,
             actor: r.actor,
             entity_kind: r.entity_kind,
             entity_id: r.entity_id,
             action: r.action,
-            diff,
+            changes,
+            more,
+            diff: serde_json::to_string_pretty(&r.diff).unwrap_or_default(),
         }
     }
 }
