@@ -100,6 +100,61 @@ impl From<UserRow> for User {
 }
 
 #[derive(sqlx::FromRow)]
+struct MemberRow {
+    #[sqlx(flatten)]
+    user: UserRow,
+    role: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct TokenAuthRow {
+    #[sqlx(flatten)]
+    token: TokenRow,
+    #[sqlx(flatten)]
+    user: AuthUserRow,
+    member_role: Option<String>,
+}
+
+/// The user columns of the token lookup, renamed so they do not clash with the token's.
+#[derive(sqlx::FromRow)]
+struct AuthUserRow {
+    u_id: Uuid,
+    u_username: String,
+    u_display_name: String,
+    u_email: Option<String>,
+    u_locale: Option<String>,
+    u_timezone: Option<String>,
+    u_must_change_password: bool,
+    u_disabled_at: Option<Ts>,
+    u_created_at: Ts,
+    u_created_by: Option<Uuid>,
+    u_updated_at: Ts,
+    u_updated_by: Option<Uuid>,
+    u_version: i64,
+}
+
+impl From<AuthUserRow> for User {
+    fn from(r: AuthUserRow) -> Self {
+        UserRow {
+            id: r.u_id,
+            username: r.u_username,
+            display_name: r.u_display_name,
+            email: r.u_email,
+            locale: r.u_locale,
+            timezone: r.u_timezone,
+            must_change_password: r.u_must_change_password,
+            disabled_at: r.u_disabled_at,
+            created_at: r.u_created_at,
+            created_by: r.u_created_by,
+            updated_at: r.u_updated_at,
+            updated_by: r.u_updated_by,
+            version: r.u_version,
+        }
+        .into()
+    }
+}
+
+#[derive(sqlx::FromRow)]
 struct MembershipRow {
     id: Uuid,
     org_id: Uuid,
@@ -583,21 +638,21 @@ impl Store {
         rows.into_iter().map(TryInto::try_into).collect()
     }
 
-    /// The members of an organization.
+    /// The members of an organization, by user name.
     pub async fn members(&self, org_id: Uuid) -> Result<Vec<Member>> {
-        let rows: Vec<MembershipRow> = read!(self, p => sqlx::query_as(
-            "SELECT m.id, m.org_id, m.user_id, m.role, m.created_at, m.created_by, m.updated_at, m.updated_by, m.version \
+        let rows: Vec<MemberRow> = read!(self, p => sqlx::query_as(
+            "SELECT u.id, u.username, u.display_name, u.email, u.locale, u.timezone, u.must_change_password, u.disabled_at, \
+             u.created_at, u.created_by, u.updated_at, u.updated_by, u.version, m.role \
              FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.org_id = $1 ORDER BY u.username"
         ).bind(org_id).fetch_all(p).await?);
-        let mut out = Vec::with_capacity(rows.len());
-        for row in rows {
-            let m: Membership = row.try_into()?;
-            out.push(Member {
-                user: self.user(m.user_id).await?,
-                role: m.role,
-            });
-        }
-        Ok(out)
+        rows.into_iter()
+            .map(|r| {
+                Ok(Member {
+                    role: r.role.parse()?,
+                    user: r.user.into(),
+                })
+            })
+            .collect()
     }
 
     /// Issues an API token for a member. The token's role is the member's own role or `viewer`.
@@ -722,26 +777,25 @@ impl Store {
     /// user enabled and still a member allowed that role. Records the time of use (at most
     /// once a minute, so reads do not turn into writes).
     pub async fn authenticate_token(&self, secret: &str) -> Result<Option<(ApiToken, User)>> {
-        let row: Option<TokenRow> = read!(self, p => sqlx::query_as(
-            "SELECT id, org_id, user_id, name, role, expires_at, revoked_at, last_used_at, created_at, created_by \
-             FROM api_tokens WHERE token_hash = $1"
+        // One query: the token, its user and the user's current role in the token's organization.
+        let row: Option<TokenAuthRow> = read!(self, p => sqlx::query_as(
+            "SELECT t.id, t.org_id, t.user_id, t.name, t.role, t.expires_at, t.revoked_at, t.last_used_at, t.created_at, t.created_by, \
+             u.id AS u_id, u.username AS u_username, u.display_name AS u_display_name, u.email AS u_email, u.locale AS u_locale, \
+             u.timezone AS u_timezone, u.must_change_password AS u_must_change_password, u.disabled_at AS u_disabled_at, \
+             u.created_at AS u_created_at, u.created_by AS u_created_by, u.updated_at AS u_updated_at, u.updated_by AS u_updated_by, \
+             u.version AS u_version, m.role AS member_role \
+             FROM api_tokens t JOIN users u ON u.id = t.user_id \
+             LEFT JOIN memberships m ON m.user_id = t.user_id AND m.org_id = t.org_id \
+             WHERE t.token_hash = $1"
         ).bind(secret_hash(secret)).fetch_optional(p).await?);
         let Some(row) = row else { return Ok(None) };
-        let token: ApiToken = row.try_into()?;
+        let token: ApiToken = row.token.try_into()?;
+        let user: User = row.user.into();
         let now = csms_domain::time::now();
-        if !token.is_usable(now) {
+        if !token.is_usable(now) || user.disabled_at.is_some() {
             return Ok(None);
         }
-        let user = self.user(token.user_id).await?;
-        if user.disabled_at.is_some() {
-            return Ok(None);
-        }
-        let member_role = self
-            .memberships_of(user.id)
-            .await?
-            .into_iter()
-            .find(|m| m.org_id == token.org_id)
-            .map(|m| m.role);
+        let member_role = row.member_role.map(|r| r.parse::<Role>()).transpose()?;
         match member_role {
             Some(r) if r == token.role || token.role == Role::Viewer => {}
             _ => return Ok(None),
@@ -755,7 +809,8 @@ impl Store {
                 .bind(Ts(now))
                 .bind(token.id)
                 .execute(&mut *c)
-                .await?.rows_affected());
+                .await?
+                .rows_affected());
             tx.commit().await?;
         }
         Ok(Some((token, user)))

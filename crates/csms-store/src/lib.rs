@@ -32,14 +32,17 @@ pub use error::{Result, StoreError};
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
 static PG_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
 
-/// How SQLite commits reach the disk.
+/// How SQLite commits reach the disk (WAL mode in both cases; the database is never corrupted).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SqliteDurability {
-    /// Every commit is on disk before it is acknowledged, even across power loss (fsync).
-    #[default]
+    /// Every commit is flushed to disk (fsync of the WAL) before it is acknowledged: nothing
+    /// acknowledged is lost even on power loss. About 40 % slower per write.
     Full,
-    /// Commits survive a crash of the process; the last ones may be lost on power loss.
+    /// Commits survive a crash or kill of the process; after a power loss or OS crash the
+    /// last commits before the most recent checkpoint may be rolled back. SQLite's usual
+    /// setting for WAL mode.
+    #[default]
     Normal,
 }
 
@@ -71,7 +74,7 @@ impl StoreOptions {
         StoreOptions {
             database_url: database_url.into(),
             max_connections: 8,
-            sqlite_durability: SqliteDurability::Full,
+            sqlite_durability: SqliteDurability::default(),
         }
     }
 }
@@ -131,14 +134,18 @@ impl Store {
                     SqliteDurability::Normal => SqliteSynchronous::Normal,
                 })
                 .pragma("temp_store", "memory");
+            // A local file does not drop connections: skip the ping sqlx otherwise sends
+            // before handing out each connection (one round trip per transaction saved).
             let writer = SqlitePoolOptions::new()
                 .max_connections(1)
                 .min_connections(1)
+                .test_before_acquire(false)
                 .acquire_timeout(Duration::from_secs(30))
                 .connect_with(base.clone().create_if_missing(true))
                 .await?;
             let reader = SqlitePoolOptions::new()
                 .max_connections(opts.max_connections.max(2))
+                .test_before_acquire(false)
                 .acquire_timeout(Duration::from_secs(30))
                 .connect_with(base)
                 .await?;

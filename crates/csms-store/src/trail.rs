@@ -51,6 +51,7 @@ impl TrailRow {
 /// and, on PostgreSQL, holds that row's lock until commit: a concurrent writer on the same
 /// chain (another app instance) waits, then reads the new head. Chains cannot fork, and the
 /// `UNIQUE (chain_id, seq)` constraint backs that up. On SQLite the single writer serializes.
+/// A trigger (migration 0003) sets the head's hash from the inserted record.
 pub(crate) async fn append(
     tx: &mut Tx,
     store: &Store,
@@ -118,12 +119,8 @@ pub(crate) async fn append(
         .bind(&record.prev_hash)
         .bind(&record.hash)
         .execute(&mut *c)
-        .await?;
-        sqlx::query("UPDATE trail_heads SET hash = $2 WHERE chain_id = $1")
-            .bind(chain_id)
-            .bind(&record.hash)
-            .execute(&mut *c)
-            .await?;
+        .await?
+        .rows_affected()
     });
     Ok(record)
 }
