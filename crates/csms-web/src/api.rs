@@ -2,6 +2,7 @@
 //! permissions as the pages (declared in [`crate::routes::table`]). The OpenAPI 3.1 document at
 //! `/api/openapi.json` is generated from these handlers and types.
 
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -141,6 +142,18 @@ pub struct TrailParams {
     pub limit: Option<i64>,
 }
 
+fn bad_query(e: QueryRejection) -> Problem {
+    Problem::new(
+        StatusCode::BAD_REQUEST,
+        "bad-request",
+        "Malformed request",
+        format!(
+            "{}; see /api/openapi.json for the parameters",
+            e.body_text()
+        ),
+    )
+}
+
 fn encode_cursor(v: &str) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v)
 }
@@ -175,7 +188,7 @@ fn limit(l: Option<i64>) -> Result<i64, Problem> {
 
 /// The caller's organization.
 #[utoipa::path(get, path = "/api/v1/organization", tag = "organization",
-    responses((status = 200, body = OrganizationDto), (status = 401, body = ProblemDto)),
+    responses((status = 200, body = OrganizationDto), (status = 401, body = ProblemDto, content_type = "application/problem+json")),
     security(("token" = [])))]
 pub async fn get_organization(
     Extension(caller): Extension<Caller>,
@@ -186,10 +199,10 @@ pub async fn get_organization(
 /// Updates the organization's profile (admin).
 #[utoipa::path(patch, path = "/api/v1/organization", tag = "organization",
     request_body = OrganizationUpdate,
-    responses((status = 200, body = OrganizationDto), (status = 400, body = ProblemDto),
-        (status = 401, body = ProblemDto), (status = 403, body = ProblemDto),
-        (status = 409, description = "The version is stale; nothing was changed", body = ProblemDto),
-        (status = 422, body = ProblemDto)),
+    responses((status = 200, body = OrganizationDto), (status = 400, body = ProblemDto, content_type = "application/problem+json"),
+        (status = 401, body = ProblemDto, content_type = "application/problem+json"), (status = 403, body = ProblemDto, content_type = "application/problem+json"),
+        (status = 409, description = "The version is stale; nothing was changed", body = ProblemDto, content_type = "application/problem+json"),
+        (status = 422, body = ProblemDto, content_type = "application/problem+json")),
     security(("token" = [])))]
 pub async fn patch_organization(
     State(state): State<AppState>,
@@ -226,13 +239,14 @@ pub async fn patch_organization(
 
 /// The organization's members, by user name.
 #[utoipa::path(get, path = "/api/v1/members", tag = "organization", params(PageParams),
-    responses((status = 200, body = MemberPage), (status = 400, body = ProblemDto), (status = 401, body = ProblemDto)),
+    responses((status = 200, body = MemberPage), (status = 400, body = ProblemDto, content_type = "application/problem+json"), (status = 401, body = ProblemDto, content_type = "application/problem+json")),
     security(("token" = [])))]
 pub async fn list_members(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
-    Query(p): Query<PageParams>,
+    p: Result<Query<PageParams>, QueryRejection>,
 ) -> Result<Json<MemberPage>, Problem> {
+    let Query(p) = p.map_err(bad_query)?;
     let limit = limit(p.limit)?;
     let after = p.cursor.as_deref().map(decode_cursor).transpose()?;
     let org = &caller.org()?.0;
@@ -263,13 +277,14 @@ pub async fn list_members(
 
 /// The organization's trail, newest first.
 #[utoipa::path(get, path = "/api/v1/trail", tag = "trail", params(TrailParams),
-    responses((status = 200, body = TrailPage), (status = 400, body = ProblemDto), (status = 401, body = ProblemDto)),
+    responses((status = 200, body = TrailPage), (status = 400, body = ProblemDto, content_type = "application/problem+json"), (status = 401, body = ProblemDto, content_type = "application/problem+json")),
     security(("token" = [])))]
 pub async fn list_trail(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
-    Query(p): Query<TrailParams>,
+    p: Result<Query<TrailParams>, QueryRejection>,
 ) -> Result<Json<TrailPage>, Problem> {
+    let Query(p) = p.map_err(bad_query)?;
     let limit = limit(p.limit)?;
     let before_seq = match p.cursor.as_deref().map(decode_cursor).transpose()? {
         Some(c) => Some(
@@ -315,7 +330,7 @@ pub async fn list_trail(
 
 /// The organization's API tokens (admin).
 #[utoipa::path(get, path = "/api/v1/tokens", tag = "organization",
-    responses((status = 200, body = Vec<TokenDto>), (status = 401, body = ProblemDto), (status = 403, body = ProblemDto)),
+    responses((status = 200, body = Vec<TokenDto>), (status = 401, body = ProblemDto, content_type = "application/problem+json"), (status = 403, body = ProblemDto, content_type = "application/problem+json")),
     security(("token" = [])))]
 pub async fn list_tokens(
     State(state): State<AppState>,

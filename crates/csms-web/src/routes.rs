@@ -118,17 +118,21 @@ pub fn table() -> Vec<Route> {
     ]
 }
 
-/// The permission of a matched route.
+/// The permission of a matched route. A declared path asked with a method it does not have is
+/// public: its router answers 405 without running any handler. A path not in the table has no
+/// permission (and is refused).
 pub fn permission(method: &Method, path: &str) -> Option<Perm> {
     let method = if method == Method::HEAD {
         &Method::GET
     } else {
         method
     };
-    table()
-        .into_iter()
-        .find(|r| r.path == path && r.method == method)
-        .map(|r| r.perm)
+    let routes = table();
+    match routes.iter().find(|r| r.path == path && r.method == method) {
+        Some(r) => Some(r.perm),
+        None if routes.iter().any(|r| r.path == path) => Some(Perm::Public),
+        None => None,
+    }
 }
 
 pub(crate) fn build(state: AppState) -> Router {

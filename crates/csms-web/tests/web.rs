@@ -291,6 +291,20 @@ async fn route_role_matrix() {
         }
     }
     assert_eq!(checked, table.len() * callers.len());
+    // A method a path does not have is 405 for everyone, before any handler runs.
+    let req = Request::builder()
+        .method("TRACE")
+        .uri("/api/v1/members")
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(app.send(req).await.0, StatusCode::METHOD_NOT_ALLOWED);
+    let req = Request::builder()
+        .method("DELETE")
+        .uri("/o/alpha/settings")
+        .header(header::COOKIE, callers[5].cookie.clone().unwrap())
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(app.send(req).await.0, StatusCode::METHOD_NOT_ALLOWED);
     // A path outside the table is not found, for everyone.
     let (s, _, _) = app.get("/o/alpha/undeclared", Some(&callers[5])).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
