@@ -302,6 +302,7 @@ async fn route_role_matrix() {
         .method("DELETE")
         .uri("/o/alpha/settings")
         .header(header::COOKIE, callers[5].cookie.clone().unwrap())
+        .header("x-csrf-token", &callers[5].csrf)
         .body(Body::empty())
         .unwrap();
     assert_eq!(app.send(req).await.0, StatusCode::METHOD_NOT_ALLOWED);
