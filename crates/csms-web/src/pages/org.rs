@@ -29,6 +29,17 @@ fn org_of(caller: &Caller) -> Organization {
         .expect("the guard resolves the organization of /o/{org} routes")
 }
 
+/// Adds an error notice to a page's context, with the status to answer with.
+fn with_error(mut ctx: Ctx, error: Option<(StatusCode, String)>) -> (Ctx, StatusCode) {
+    match error {
+        Some((status, msg)) => {
+            ctx.error(msg);
+            (ctx, status)
+        }
+        None => (ctx, StatusCode::OK),
+    }
+}
+
 /// Words a store error for a page.
 fn store_error(tr: &Tr, e: &StoreError) -> (StatusCode, String) {
     match e {
@@ -346,16 +357,10 @@ async fn members_page(
     let org = org_of(caller);
     let members = state.store().members(org.id).await.unwrap_or_default();
     let path = format!("/o/{}/members", org.slug);
-    let mut ctx = Ctx::new(state, caller, "members", &path)
+    let ctx = Ctx::new(state, caller, "members", &path)
         .await
         .with_notice(notice);
-    let status = match error {
-        Some((status, msg)) => {
-            ctx.error(msg);
-            status
-        }
-        None => StatusCode::OK,
-    };
+    let (ctx, status) = with_error(ctx, error);
     (
         status,
         render(&MembersPage {
@@ -587,16 +592,10 @@ async fn tokens_page(
         })
         .collect();
     let path = format!("/o/{}/tokens", org.slug);
-    let mut ctx = Ctx::new(state, caller, "tokens", &path)
+    let ctx = Ctx::new(state, caller, "tokens", &path)
         .await
         .with_notice(notice);
-    let status = match error {
-        Some((status, msg)) => {
-            ctx.error(msg);
-            status
-        }
-        None => StatusCode::OK,
-    };
+    let (ctx, status) = with_error(ctx, error);
     (
         status,
         render(&TokensPage {
