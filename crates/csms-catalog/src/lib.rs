@@ -1,1 +1,95 @@
+//! OpenCSMS requirement catalogs: the file format (see `FORMAT.md`), its checker, and the
+//! catalogs shipped inside the binary.
+//!
+//! A catalog file is YAML. [`parse`] reads one and checks it; every problem is a
+//! [`Diagnostic`] naming the file, the line and what is wrong (duplicate ref, unknown parent,
+//! cycle, missing language, bad YAML or indentation, unknown kind, …).
 
+mod check;
+mod model;
+
+pub use model::{Bilingual, Catalog, Framework, Kind, Level, Node, Reference, Scale};
+
+/// One problem in a catalog file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub file: String,
+    /// 1-based line, or 0 when the problem concerns the whole file.
+    pub line: u64,
+    pub message: String,
+}
+
+impl std::fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.line > 0 {
+            write!(f, "{}:{}: {}", self.file, self.line, self.message)
+        } else {
+            write!(f, "{}: {}", self.file, self.message)
+        }
+    }
+}
+
+/// Reads and checks a catalog file's text. `file` names it in diagnostics.
+pub fn parse(file: &str, text: &str) -> Result<Catalog, Vec<Diagnostic>> {
+    let raw: model::RawCatalog = serde_saphyr::from_str(text).map_err(|e| {
+        let line = e.location().map_or(0, |l| l.line());
+        let message = e
+            .to_string()
+            .lines()
+            .next()
+            .unwrap_or("not valid YAML")
+            .to_owned();
+        vec![Diagnostic {
+            file: file.to_owned(),
+            line,
+            message: format!("{message}; check the YAML syntax and indentation (spaces only)"),
+        }]
+    })?;
+    check::check(file, raw)
+}
+
+/// The catalogs that ship with OpenCSMS (text written by the project, ja and en).
+pub const SHIPPED: &[(&str, &str)] = &[
+    (
+        "jipdec-csms-2010.yaml",
+        include_str!("../catalogs/jipdec-csms-2010.yaml"),
+    ),
+    (
+        "iec62443-2-1-2010.yaml",
+        include_str!("../catalogs/iec62443-2-1-2010.yaml"),
+    ),
+    (
+        "iec62443-3-3-2013.yaml",
+        include_str!("../catalogs/iec62443-3-3-2013.yaml"),
+    ),
+    (
+        "iec62443-2-1-2024.yaml",
+        include_str!("../catalogs/iec62443-2-1-2024.yaml"),
+    ),
+    (
+        "iso27001-2022-annex-a.yaml",
+        include_str!("../catalogs/iso27001-2022-annex-a.yaml"),
+    ),
+    (
+        "iso27001-2013-annex-a.yaml",
+        include_str!("../catalogs/iso27001-2013-annex-a.yaml"),
+    ),
+];
+
+/// Parses every shipped catalog. They are checked by the test suite, so an error here means a
+/// broken build.
+pub fn shipped() -> Result<Vec<Catalog>, Vec<Diagnostic>> {
+    let mut out = Vec::new();
+    let mut errors = Vec::new();
+    for (name, text) in SHIPPED {
+        match parse(name, text) {
+            Ok(c) => out.push(c),
+            Err(mut e) => errors.append(&mut e),
+        }
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
+}

@@ -621,3 +621,86 @@ pub async fn demo(settings: &Settings) -> anyhow::Result<()> {
     store.close().await;
     Ok(())
 }
+
+#[derive(Debug, Subcommand)]
+pub enum CatalogCommand {
+    /// List the catalogs that ship with OpenCSMS.
+    List,
+    /// Check catalog files (YAML, see crates/csms-catalog/FORMAT.md): every problem is printed
+    /// as FILE:LINE: what is wrong.
+    Check {
+        /// Catalog files to check.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+}
+
+pub fn catalog(c: CatalogCommand) -> anyhow::Result<()> {
+    match c {
+        CatalogCommand::List => {
+            let catalogs = csms_catalog::shipped()
+                .map_err(|e| anyhow::anyhow!("a shipped catalog is broken: {}", e[0]))?;
+            println!(
+                "{:<24} {:<8} {:>6} {:>10}  NAME",
+                "ID", "EDITION", "NODES", "ASSESSABLE"
+            );
+            for c in catalogs {
+                println!(
+                    "{:<24} {:<8} {:>6} {:>10}  {} / {}",
+                    c.framework.id,
+                    c.framework.edition,
+                    c.nodes.len(),
+                    c.assessable().count(),
+                    c.framework.name.ja,
+                    c.framework.name.en
+                );
+            }
+            Ok(())
+        }
+        CatalogCommand::Check { files } => {
+            let mut failed = 0;
+            for file in &files {
+                let name = file.display().to_string();
+                let text = match std::fs::read(file) {
+                    Ok(bytes) => match String::from_utf8(bytes) {
+                        Ok(t) => t,
+                        Err(e) => {
+                            eprintln!(
+                                "{name}: not UTF-8 text (byte {}); save the file as UTF-8",
+                                e.utf8_error().valid_up_to()
+                            );
+                            failed += 1;
+                            continue;
+                        }
+                    },
+                    Err(e) => {
+                        eprintln!("{name}: cannot read it: {e}");
+                        failed += 1;
+                        continue;
+                    }
+                };
+                match csms_catalog::parse(&name, &text) {
+                    Ok(c) => println!(
+                        "{name}: OK, {} ({} nodes, {} assessable)",
+                        c.framework.id,
+                        c.nodes.len(),
+                        c.assessable().count()
+                    ),
+                    Err(diagnostics) => {
+                        failed += 1;
+                        for d in diagnostics {
+                            eprintln!("{d}");
+                        }
+                    }
+                }
+            }
+            if failed > 0 {
+                bail!(
+                    "{failed} of {} catalog file(s) have problems (listed above)",
+                    files.len()
+                );
+            }
+            Ok(())
+        }
+    }
+}

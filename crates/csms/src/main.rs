@@ -42,6 +42,9 @@ enum Command {
     /// Manage API tokens for scripts.
     #[command(subcommand)]
     Token(commands::TokenCommand),
+    /// Requirement catalogs: list the shipped ones, check a catalog file.
+    #[command(subcommand)]
+    Catalog(commands::CatalogCommand),
     /// Check the tamper-evident trail.
     #[command(subcommand)]
     Trail(commands::TrailCommand),
@@ -76,6 +79,7 @@ fn main() -> ExitCode {
             Command::Org(c) => commands::org(&settings, c).await,
             Command::Token(c) => commands::token(&settings, c).await,
             Command::Trail(c) => commands::trail(&settings, c).await,
+            Command::Catalog(c) => commands::catalog(c),
             Command::Backup(a) => commands::backup(&settings, a).await,
             Command::Restore(a) => commands::restore(&settings, a).await,
             Command::Demo => commands::demo(&settings).await,

@@ -818,3 +818,36 @@ fn sigkill_during_a_write_load_loses_no_acknowledged_write(b: Backend) {
     }
     assert!(i.ok(&["trail", "verify"]).contains("all intact"));
 }
+
+#[test]
+fn catalog_check_names_file_and_line() {
+    let i = Install::new(Backend::Sqlite);
+    let out = i.ok(&["catalog", "list"]);
+    assert!(
+        out.contains("jipdec-csms-2010") && out.contains("iec62443-3-3-2013"),
+        "{out}"
+    );
+    let shipped = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../csms-catalog/catalogs/iec62443-3-3-2013.yaml"
+    );
+    let out = i.ok(&["catalog", "check", shipped]);
+    assert!(
+        out.contains("OK, iec62443-3-3-2013 (107 nodes, 100 assessable)"),
+        "{out}"
+    );
+    let bad = i.dir.path().join("bad.yaml");
+    let text = std::fs::read_to_string(shipped).unwrap().replacen(
+        "parent: \"FR 1\"",
+        "parent: \"FR 9\"",
+        1,
+    );
+    std::fs::write(&bad, text).unwrap();
+    let out = i.run(&["catalog", "check", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let e = stderr(&out);
+    assert!(
+        e.contains("bad.yaml:") && e.contains("parent 'FR 9'"),
+        "{e}"
+    );
+}

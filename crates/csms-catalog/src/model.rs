@@ -1,0 +1,149 @@
+//! The catalog types: as read from YAML (with source positions) and as checked.
+
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+
+/// A text in both languages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bilingual {
+    pub ja: String,
+    pub en: String,
+}
+
+/// The kind of a catalog node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    Clause,
+    Element,
+    Requirement,
+    Control,
+    Enhancement,
+}
+
+/// A reference from a node to a node of another framework.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reference {
+    pub framework: String,
+    #[serde(rename = "ref")]
+    pub reference: String,
+}
+
+/// One step of a framework's rating scale (maturity or security level).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Level {
+    pub value: u8,
+    pub label: Bilingual,
+}
+
+/// A framework's rating scale.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scale {
+    pub id: String,
+    pub levels: Vec<Level>,
+}
+
+/// A framework's identity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Framework {
+    pub id: String,
+    pub edition: String,
+    pub publisher: String,
+    pub name: Bilingual,
+    pub scale: Option<Scale>,
+    pub notes: Option<Bilingual>,
+}
+
+/// A node of the framework's tree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Node {
+    /// The standard's identifier (`4.2.3.1`, `SR 1.1 RE 2`, `A.5.9`).
+    pub reference: String,
+    pub kind: Kind,
+    pub parent: Option<String>,
+    pub title: Bilingual,
+    pub gist: Bilingual,
+    pub guidance: Option<Bilingual>,
+    pub assessable: bool,
+    pub flags: Vec<String>,
+    pub security_levels: Vec<u8>,
+    pub references: Vec<Reference>,
+}
+
+/// A checked catalog.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Catalog {
+    pub framework: Framework,
+    pub nodes: Vec<Node>,
+}
+
+impl Catalog {
+    pub fn node(&self, reference: &str) -> Option<&Node> {
+        self.nodes.iter().find(|n| n.reference == reference)
+    }
+
+    pub fn assessable(&self) -> impl Iterator<Item = &Node> {
+        self.nodes.iter().filter(|n| n.assessable)
+    }
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawText {
+    pub ja: Option<String>,
+    pub en: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawLevel {
+    pub value: u8,
+    pub label: Option<RawText>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawScale {
+    pub id: String,
+    pub levels: Vec<Spanned<RawLevel>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawFramework {
+    pub id: Spanned<String>,
+    pub edition: String,
+    pub publisher: String,
+    pub name: Option<RawText>,
+    pub scale: Option<RawScale>,
+    pub notes: Option<RawText>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawNode {
+    #[serde(rename = "ref")]
+    pub reference: String,
+    pub kind: Kind,
+    pub parent: Option<String>,
+    pub title: Option<RawText>,
+    pub gist: Option<RawText>,
+    pub guidance: Option<RawText>,
+    #[serde(default)]
+    pub assessable: bool,
+    #[serde(default)]
+    pub flags: Vec<String>,
+    #[serde(default)]
+    pub security_levels: Vec<u8>,
+    #[serde(default)]
+    pub references: Vec<Reference>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawCatalog {
+    pub format: Spanned<String>,
+    pub framework: Spanned<RawFramework>,
+    pub nodes: Vec<Spanned<RawNode>>,
+}
