@@ -319,6 +319,17 @@ impl<'k> ChainVerifier<'k> {
         }
     }
 
+    /// Continues a chain already verified up to record `seq` whose hash is `hash`.
+    pub fn resume(key: &'k TrailKey, chain_id: Uuid, seq: i64, hash: &str) -> Self {
+        ChainVerifier {
+            key,
+            chain_id,
+            next_seq: seq + 1,
+            prev_hash: hash.to_owned(),
+            checked: 0,
+        }
+    }
+
     /// Checks the next record of the chain.
     pub fn check(&mut self, r: &TrailRecord) -> Result<(), TrailBreak> {
         let chain_id = self.chain_id;
@@ -349,6 +360,15 @@ impl<'k> ChainVerifier<'k> {
         self.next_seq += 1;
         self.checked += 1;
         Ok(())
+    }
+
+    pub fn chain_id(&self) -> Uuid {
+        self.chain_id
+    }
+
+    /// The sequence number the next record must have.
+    pub fn next_seq(&self) -> i64 {
+        self.next_seq
     }
 
     /// Checks the end of the chain against its head (last sequence number and hash).

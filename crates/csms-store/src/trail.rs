@@ -125,6 +125,13 @@ pub(crate) async fn append(
     Ok(record)
 }
 
+/// A verified point of a chain: its last record's number and hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainPoint {
+    pub seq: i64,
+    pub hash: String,
+}
+
 /// The result of walking every chain.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerifyReport {
@@ -198,12 +205,28 @@ impl Store {
 
     /// Verifies one chain (an organization's, or the system chain); returns its length.
     pub async fn verify_chain(&self, chain_id: Uuid) -> Result<u64> {
+        Ok(self.verify_chain_since(chain_id, None).await?.seq as u64)
+    }
+
+    /// Verifies a chain, or only the records after a point already verified (`since`), and
+    /// returns the new verified point (the head). Whoever keeps the point must still verify
+    /// the whole chain now and then: records before it are not read again.
+    pub async fn verify_chain_since(
+        &self,
+        chain_id: Uuid,
+        since: Option<&ChainPoint>,
+    ) -> Result<ChainPoint> {
         let mut tx = self.begin_snapshot().await?;
         let head: Option<(i64, String)> = on!(&mut tx, c => sqlx::query_as(
             "SELECT seq, hash FROM trail_heads WHERE chain_id = $1"
         ).bind(chain_id).fetch_optional(&mut *c).await?);
         let (seq, hash) = head.unwrap_or((0, GENESIS_HASH.to_owned()));
-        self.verify_chain_in(&mut tx, chain_id, seq, &hash).await
+        let verifier = match since {
+            Some(p) if p.seq <= seq => ChainVerifier::resume(&self.key, chain_id, p.seq, &p.hash),
+            _ => ChainVerifier::new(&self.key, chain_id),
+        };
+        self.run_verifier(&mut tx, verifier, seq, &hash).await?;
+        Ok(ChainPoint { seq, hash })
     }
 
     async fn verify_chain_in(
@@ -213,8 +236,19 @@ impl Store {
         head_seq: i64,
         head_hash: &str,
     ) -> Result<u64> {
-        let mut verifier = ChainVerifier::new(&self.key, chain_id);
-        let mut after = 0i64;
+        let verifier = ChainVerifier::new(&self.key, chain_id);
+        self.run_verifier(tx, verifier, head_seq, head_hash).await
+    }
+
+    async fn run_verifier(
+        &self,
+        tx: &mut Tx,
+        mut verifier: ChainVerifier<'_>,
+        head_seq: i64,
+        head_hash: &str,
+    ) -> Result<u64> {
+        let chain_id = verifier.chain_id();
+        let mut after = verifier.next_seq() - 1;
         loop {
             let rows: Vec<TrailRow> = on!(&mut *tx, c => sqlx::query_as(
                 "SELECT id, chain_id, seq, at, actor_id, actor, entity_kind, entity_id, action, diff, prev_hash, hash \

@@ -54,6 +54,7 @@ on_both_backends!(
     passwords_and_disabling,
     api_tokens_are_scoped_revocable_and_hashed,
     instants_round_trip_to_the_microsecond,
+    incremental_verification_checks_what_was_added,
 );
 
 fn cli() -> Actor {
@@ -753,4 +754,65 @@ async fn instants_round_trip_to_the_microsecond(db: &TestDb) {
     assert_eq!(back.created_at.nanosecond() % 1000, 0);
     let r = &db.store.trail(o.id, &Default::default()).await.unwrap()[0];
     assert_eq!(r.at.offset(), time::UtcOffset::UTC);
+}
+
+async fn incremental_verification_checks_what_was_added(db: &TestDb) {
+    let o = org_with_history(&db.store).await;
+    let point = db.store.verify_chain_since(o.id, None).await.unwrap();
+    assert_eq!(point.seq, 4);
+    // Nothing new: the head still matches the point.
+    assert_eq!(
+        db.store
+            .verify_chain_since(o.id, Some(&point))
+            .await
+            .unwrap(),
+        point
+    );
+    let mut v = o.version;
+    for i in 0..3 {
+        v = db
+            .store
+            .update_organization(
+                &cli(),
+                o.id,
+                v,
+                OrganizationPatch {
+                    description: Some(format!("追加 {i}")),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap()
+            .version;
+    }
+    let next = db
+        .store
+        .verify_chain_since(o.id, Some(&point))
+        .await
+        .unwrap();
+    assert_eq!(next.seq, 7);
+    // A change to a record after the point is found by the incremental walk.
+    allow_tampering(db).await;
+    db.raw(&format!(
+        "UPDATE trail SET actor = 'x' WHERE chain_id = {} AND seq = 6",
+        uuid_literal(db, o.id)
+    ))
+    .await;
+    let e = db
+        .store
+        .verify_chain_since(o.id, Some(&point))
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("record #6"), "{e}");
+    // A point that no longer matches the chain (records removed) falls back to a full walk.
+    let far = csms_store::trail::ChainPoint {
+        seq: 99,
+        hash: "00".into(),
+    };
+    let e = db
+        .store
+        .verify_chain_since(o.id, Some(&far))
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("record #6"), "{e}");
 }

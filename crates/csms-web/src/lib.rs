@@ -64,7 +64,18 @@ struct Inner {
     /// Password hashing is CPU-heavy: at most this many at once, so a flood of sign-in
     /// attempts cannot starve everything else.
     hashing: Semaphore,
+    /// The last verified point of each organization's chain, and when the whole chain was
+    /// last verified (see [`AppState::verify_chain`]).
+    verified: std::sync::Mutex<
+        std::collections::HashMap<
+            csms_domain::Uuid,
+            (csms_store::trail::ChainPoint, std::time::Instant),
+        >,
+    >,
 }
+
+/// How long the trail page trusts a full verification and only checks the records after it.
+const FULL_VERIFY_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
 
 impl AppState {
     pub fn new(store: Store, config: WebConfig) -> Self {
@@ -75,6 +86,7 @@ impl AppState {
                 config,
                 metrics: Metrics::default(),
                 hashing: Semaphore::new(permits),
+                verified: Default::default(),
             }),
         }
     }
@@ -93,6 +105,39 @@ impl AppState {
 
     pub(crate) fn hashing(&self) -> &Semaphore {
         &self.inner.hashing
+    }
+
+    /// Verifies an organization's chain for the trail page: the whole chain at most every ten
+    /// minutes, in between only the records added since (a page view stays fast however long
+    /// the chain grows; `csms trail verify` always walks everything). Returns the chain's length.
+    pub async fn verify_chain(&self, chain_id: csms_domain::Uuid) -> Result<u64, String> {
+        let cached = self
+            .inner
+            .verified
+            .lock()
+            .ok()
+            .and_then(|m| m.get(&chain_id).cloned())
+            .filter(|(_, full_at)| full_at.elapsed() < FULL_VERIFY_EVERY);
+        let result = self
+            .store()
+            .verify_chain_since(chain_id, cached.as_ref().map(|(p, _)| p))
+            .await;
+        let mut map = match self.inner.verified.lock() {
+            Ok(m) => m,
+            Err(_) => return result.map(|p| p.seq as u64).map_err(|e| e.to_string()),
+        };
+        match result {
+            Ok(point) => {
+                let full_at = cached.map_or_else(std::time::Instant::now, |(_, at)| at);
+                let seq = point.seq as u64;
+                map.insert(chain_id, (point, full_at));
+                Ok(seq)
+            }
+            Err(e) => {
+                map.remove(&chain_id);
+                Err(e.to_string())
+            }
+        }
     }
 }
 

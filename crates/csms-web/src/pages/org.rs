@@ -220,7 +220,7 @@ pub async fn trail(
 ) -> Response {
     let org = org_of(&caller);
     let store = state.store();
-    let verified = store.verify_chain(org.id).await.map_err(|e| e.to_string());
+    let verified = state.verify_chain(org.id).await;
     let q = TrailQuery {
         entity_kind: Some(filter.entity.clone()).filter(|s| !s.is_empty()),
         entity_id: None,
