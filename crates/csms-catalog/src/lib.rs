@@ -48,6 +48,16 @@ pub fn parse(file: &str, text: &str) -> Result<Catalog, Vec<Diagnostic>> {
     check::check(file, raw)
 }
 
+/// The JSON Schema of the catalog format, generated from the types the loader reads. The
+/// repository keeps a copy in `crates/csms-catalog/catalog.schema.json` (a test keeps it
+/// current; `csms catalog schema` prints it).
+pub fn json_schema() -> String {
+    let schema = schemars::schema_for!(model::RawCatalog);
+    let mut text = serde_json::to_string_pretty(&schema).expect("a schema serializes");
+    text.push('\n');
+    text
+}
+
 /// The catalogs that ship with OpenCSMS (text written by the project, ja and en).
 pub const SHIPPED: &[(&str, &str)] = &[
     (

@@ -1,5 +1,6 @@
 //! The catalog types: as read from YAML (with source positions) and as checked.
 
+use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
@@ -11,7 +12,7 @@ pub struct Bilingual {
 }
 
 /// The kind of a catalog node.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
     Clause,
@@ -22,7 +23,7 @@ pub enum Kind {
 }
 
 /// A reference from a node to a node of another framework.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Reference {
     pub framework: String,
@@ -88,30 +89,41 @@ impl Catalog {
     }
 }
 
-#[derive(Debug, Deserialize, Default)]
+/// A text in Japanese and English (both are required where the text is).
+#[derive(Debug, Deserialize, Default, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Text")]
 pub(crate) struct RawText {
     pub ja: Option<String>,
     pub en: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+/// One level of a rating scale.
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Level")]
 pub(crate) struct RawLevel {
     pub value: u8,
     pub label: Option<RawText>,
 }
 
-#[derive(Debug, Deserialize)]
+/// A rating scale: maturity or security levels.
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Scale")]
 pub(crate) struct RawScale {
     pub id: String,
+    #[schemars(with = "Vec<RawLevel>")]
     pub levels: Vec<Spanned<RawLevel>>,
 }
 
-#[derive(Debug, Deserialize)]
+/// The framework a catalog describes.
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Framework")]
 pub(crate) struct RawFramework {
+    /// Lowercase letters, digits, '-' and '.'; unique across catalogs.
+    #[schemars(with = "String")]
     pub id: Spanned<String>,
     pub edition: String,
     pub publisher: String,
@@ -120,8 +132,10 @@ pub(crate) struct RawFramework {
     pub notes: Option<RawText>,
 }
 
-#[derive(Debug, Deserialize)]
+/// A node of the framework's tree: clause, element, requirement, control or enhancement.
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Node")]
 pub(crate) struct RawNode {
     #[serde(rename = "ref")]
     pub reference: String,
@@ -140,10 +154,16 @@ pub(crate) struct RawNode {
     pub references: Vec<Reference>,
 }
 
-#[derive(Debug, Deserialize)]
+/// An OpenCSMS catalog file (format `opencsms-catalog/1`).
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Catalog")]
 pub(crate) struct RawCatalog {
+    /// Always `opencsms-catalog/1`.
+    #[schemars(with = "String")]
     pub format: Spanned<String>,
+    #[schemars(with = "RawFramework")]
     pub framework: Spanned<RawFramework>,
+    #[schemars(with = "Vec<RawNode>")]
     pub nodes: Vec<Spanned<RawNode>>,
 }

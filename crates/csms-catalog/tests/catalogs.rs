@@ -235,3 +235,22 @@ fn mistakes_are_named_with_file_and_line() {
     let bad_format = GOOD.replace("opencsms-catalog/1", "opencsms-catalog/9");
     assert!(errors(&bad_format)[0].starts_with("bad.yaml:1:"));
 }
+
+#[test]
+fn the_committed_json_schema_is_current() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/catalog.schema.json");
+    let committed = std::fs::read_to_string(path).unwrap_or_default();
+    let generated = csms_catalog::json_schema();
+    assert!(
+        committed == generated,
+        "{path} is out of date with the Rust types; regenerate it with \
+         `cargo run -p csms -- catalog schema > crates/csms-catalog/catalog.schema.json`"
+    );
+    let schema: serde_json::Value = serde_json::from_str(&generated).unwrap();
+    assert_eq!(schema["title"], "Catalog");
+    assert_eq!(schema["additionalProperties"], false);
+    assert!(
+        schema["$defs"]["Node"]["properties"]["ref"].is_object(),
+        "{generated}"
+    );
+}

@@ -626,6 +626,8 @@ pub async fn demo(settings: &Settings) -> anyhow::Result<()> {
 pub enum CatalogCommand {
     /// List the catalogs that ship with OpenCSMS.
     List,
+    /// Print the JSON Schema of the catalog format (for editors and other tools).
+    Schema,
     /// Check catalog files (YAML, see crates/csms-catalog/FORMAT.md): every problem is printed
     /// as FILE:LINE: what is wrong.
     Check {
@@ -655,6 +657,10 @@ pub fn catalog(c: CatalogCommand) -> anyhow::Result<()> {
                     c.framework.name.en
                 );
             }
+            Ok(())
+        }
+        CatalogCommand::Schema => {
+            print!("{}", csms_catalog::json_schema());
             Ok(())
         }
         CatalogCommand::Check { files } => {
