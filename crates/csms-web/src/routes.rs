@@ -28,8 +28,13 @@ macro_rules! route {
     };
 }
 
-/// Every route of the application.
-pub fn table() -> Vec<Route> {
+/// Every route of the application (built once; the guard consults it on every request).
+pub fn table() -> &'static [Route] {
+    static TABLE: std::sync::LazyLock<Vec<Route>> = std::sync::LazyLock::new(routes);
+    &TABLE
+}
+
+fn routes() -> Vec<Route> {
     vec![
         route!(GET, "/healthz", Public, get(pages::healthz)),
         route!(GET, "/metrics", Public, get(metrics::metrics)),

@@ -234,7 +234,7 @@ async fn route_role_matrix() {
     let table = csms_web::routes::table();
     assert!(table.len() >= 25);
     let mut checked = 0;
-    for route in &table {
+    for route in table {
         assert_eq!(
             csms_web::routes::permission(&route.method, route.path),
             Some(route.perm),

@@ -140,19 +140,8 @@ pub async fn signin(
     if let Some(old) = &caller.session {
         let _ = store.delete_session(old.id).await;
     }
-    let ua = headers
-        .get(header::USER_AGENT)
-        .and_then(|v| v.to_str().ok());
-    let (_, secret) = match store
-        .create_session(
-            user.id,
-            state.config().session_absolute,
-            Some(&caller.client_ip),
-            ua,
-        )
-        .await
-    {
-        Ok(s) => s,
+    let cookie = match start_session(&state, &caller, user.id, &headers).await {
+        Ok(c) => c,
         Err(e) => {
             tracing::error!(error = %e, "cannot create a session");
             return again("error-internal", StatusCode::INTERNAL_SERVER_ERROR, ctx);
@@ -172,11 +161,30 @@ pub async fn signin(
         next
     };
     let mut res = Redirect::to(&target).into_response();
-    res.headers_mut().append(
-        header::SET_COOKIE,
-        session_cookie(state.config().secure_cookies, &secret),
-    );
+    res.headers_mut().append(header::SET_COOKIE, cookie);
     res
+}
+
+/// Starts a new session for a user in this browser; returns the cookie that carries it.
+async fn start_session(
+    state: &AppState,
+    caller: &Caller,
+    user_id: csms_domain::Uuid,
+    headers: &HeaderMap,
+) -> Result<HeaderValue, csms_store::StoreError> {
+    let ua = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok());
+    let (_, secret) = state
+        .store()
+        .create_session(
+            user_id,
+            state.config().session_absolute,
+            Some(&caller.client_ip),
+            ua,
+        )
+        .await?;
+    Ok(session_cookie(state.config().secure_cookies, &secret))
 }
 
 pub async fn signout(
@@ -364,23 +372,13 @@ pub async fn change_password(
     }
     // set_password ended every session of the user; give this browser a fresh one.
     let _ = store.delete_session(session.id).await;
-    let ua = headers
-        .get(header::USER_AGENT)
-        .and_then(|v| v.to_str().ok());
     let mut res = Redirect::to("/account?notice=password-changed").into_response();
-    if let Ok((_, secret)) = store
-        .create_session(
-            user.id,
-            state.config().session_absolute,
-            Some(&caller.client_ip),
-            ua,
-        )
-        .await
-    {
-        res.headers_mut().append(
-            header::SET_COOKIE,
-            session_cookie(state.config().secure_cookies, &secret),
-        );
+    match start_session(&state, &caller, user.id, &headers).await {
+        Ok(cookie) => {
+            res.headers_mut().append(header::SET_COOKIE, cookie);
+        }
+        // The password is changed; the user signs in again with it.
+        Err(e) => tracing::error!(error = %e, "cannot renew the session after a password change"),
     }
     res
 }
