@@ -64,6 +64,9 @@ pub struct Caller {
     pub org: Option<(Organization, Role)>,
     pub tr: Tr,
     pub client_ip: String,
+    /// The user's memberships when the guard already read them (for `/o/{org}` routes), so a
+    /// page does not read them a second time.
+    pub memberships: Option<Vec<csms_domain::auth::Membership>>,
 }
 
 impl Caller {
@@ -291,6 +294,7 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
         org: None,
         tr: Tr::new(lang, None),
         client_ip: ip,
+        memberships: None,
     };
 
     // 3. Organization and role.
@@ -306,16 +310,15 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
         let slug = path.split('/').nth(2).unwrap_or("");
         if let Some(u) = &caller.user {
             let org = store.organization_by_slug(slug).await.ok();
-            let role = match &org {
-                Some(o) => store
-                    .memberships_of(u.id)
-                    .await
-                    .unwrap_or_default()
-                    .into_iter()
-                    .find(|m| m.org_id == o.id)
-                    .map(|m| m.role),
-                None => None,
+            let memberships = match &org {
+                Some(_) => store.memberships_of(u.id).await.unwrap_or_default(),
+                None => Vec::new(),
             };
+            let role = org
+                .as_ref()
+                .and_then(|o| memberships.iter().find(|m| m.org_id == o.id))
+                .map(|m| m.role);
+            caller.memberships = Some(memberships);
             if let (Some(o), Some(r)) = (org, role) {
                 caller.org = Some((o, r));
             } else {

@@ -138,7 +138,11 @@ impl Ctx {
         let mut orgs = Vec::new();
         if let Some(u) = &caller.user {
             let all = state.store().organizations().await.unwrap_or_default();
-            for m in state.store().memberships_of(u.id).await.unwrap_or_default() {
+            let memberships = match &caller.memberships {
+                Some(m) => m.clone(),
+                None => state.store().memberships_of(u.id).await.unwrap_or_default(),
+            };
+            for m in memberships {
                 if let Some(o) = all.iter().find(|o| o.id == m.org_id) {
                     orgs.push(OrgView {
                         slug: o.slug.clone(),
