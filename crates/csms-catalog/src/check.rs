@@ -199,6 +199,7 @@ pub(crate) fn check(file: &str, raw: RawCatalog) -> Result<Catalog, Vec<Diagnost
             flags: v.flags.clone(),
             security_levels: v.security_levels.clone(),
             references: v.references.clone(),
+            urn: None,
         });
     }
     if nodes.is_empty() {
@@ -213,6 +214,7 @@ pub(crate) fn check(file: &str, raw: RawCatalog) -> Result<Catalog, Vec<Diagnost
                 name,
                 scale,
                 notes,
+                urn: None,
             },
             nodes,
         })

@@ -6,8 +6,10 @@
 //! cycle, missing language, bad YAML or indentation, unknown kind, …).
 
 mod check;
+mod mapping;
 mod model;
 
+pub use mapping::{MappingEntry, MappingSet, Provenance, Relationship};
 pub use model::{Bilingual, Catalog, Framework, Kind, Level, Node, Reference, Scale};
 
 /// One problem in a catalog file.

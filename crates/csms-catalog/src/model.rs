@@ -1,18 +1,18 @@
 //! The catalog types: as read from YAML (with source positions) and as checked.
 
 use schemars::JsonSchema;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_saphyr::Spanned;
 
 /// A text in both languages.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Serialize, Deserialize, Clone, PartialEq, Eq)]
 pub struct Bilingual {
     pub ja: String,
     pub en: String,
 }
 
 /// The kind of a catalog node.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[derive(Debug, Serialize, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
     Clause,
@@ -23,7 +23,7 @@ pub enum Kind {
 }
 
 /// A reference from a node to a node of another framework.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, JsonSchema)]
+#[derive(Debug, Serialize, Clone, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Reference {
     pub framework: String,
@@ -32,21 +32,21 @@ pub struct Reference {
 }
 
 /// One step of a framework's rating scale (maturity or security level).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Serialize, Deserialize, Clone, PartialEq, Eq)]
 pub struct Level {
     pub value: u8,
     pub label: Bilingual,
 }
 
 /// A framework's rating scale.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Serialize, Deserialize, Clone, PartialEq, Eq)]
 pub struct Scale {
     pub id: String,
     pub levels: Vec<Level>,
 }
 
 /// A framework's identity.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Serialize, Deserialize, Clone, PartialEq, Eq)]
 pub struct Framework {
     pub id: String,
     pub edition: String,
@@ -54,10 +54,13 @@ pub struct Framework {
     pub name: Bilingual,
     pub scale: Option<Scale>,
     pub notes: Option<Bilingual>,
+    /// The identifier of an imported framework in its source (a CISO Assistant URN).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub urn: Option<String>,
 }
 
 /// A node of the framework's tree.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Serialize, Deserialize, Clone, PartialEq, Eq)]
 pub struct Node {
     /// The standard's identifier (`4.2.3.1`, `SR 1.1 RE 2`, `A.5.9`).
     pub reference: String,
@@ -70,10 +73,13 @@ pub struct Node {
     pub flags: Vec<String>,
     pub security_levels: Vec<u8>,
     pub references: Vec<Reference>,
+    /// The identifier of an imported node in its source (a CISO Assistant URN).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub urn: Option<String>,
 }
 
 /// A checked catalog.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Serialize, Deserialize, Clone, PartialEq, Eq)]
 pub struct Catalog {
     pub framework: Framework,
     pub nodes: Vec<Node>,
