@@ -4,6 +4,7 @@
 //! runtime. Every rule here is a plain function over plain types so that it can be
 //! tested exhaustively with unit and property tests.
 
+pub mod assessment;
 pub mod auth;
 pub mod org;
 pub mod time;
