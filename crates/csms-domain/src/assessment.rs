@@ -279,13 +279,18 @@ pub struct Tally {
 
 impl Tally {
     pub fn add(&mut self, o: Outcome) {
-        self.total += 1;
+        self.add_many(o, 1);
+    }
+
+    /// Counts `n` requirements with the same result.
+    pub fn add_many(&mut self, o: Outcome, n: u32) {
+        self.total += n;
         match o {
-            Outcome::Conformant => self.conformant += 1,
-            Outcome::Partial => self.partial += 1,
-            Outcome::Nonconformant => self.nonconformant += 1,
-            Outcome::NotApplicable => self.not_applicable += 1,
-            Outcome::NotAssessed => self.not_assessed += 1,
+            Outcome::Conformant => self.conformant += n,
+            Outcome::Partial => self.partial += n,
+            Outcome::Nonconformant => self.nonconformant += n,
+            Outcome::NotApplicable => self.not_applicable += n,
+            Outcome::NotAssessed => self.not_assessed += n,
         }
     }
 

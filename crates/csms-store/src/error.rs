@@ -14,6 +14,9 @@ pub enum StoreError {
         expected: i64,
         current: i64,
     },
+    /// The record is approved or otherwise closed to changes.
+    #[error("{0}")]
+    Locked(String),
     #[error("{kind} '{id}' does not exist")]
     NotFound { kind: &'static str, id: String },
     #[error("{kind} '{value}' already exists; choose another {field}")]

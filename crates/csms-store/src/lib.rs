@@ -7,6 +7,7 @@
 mod db;
 mod error;
 
+pub mod assessment;
 pub mod auth;
 pub mod backup;
 pub mod org;

@@ -1,9 +1,11 @@
 //! The store suite. Every test runs twice, on SQLite and on PostgreSQL (`sqlite::name` and
 //! `postgres::name` in the test list).
 
+use csms_domain::assessment::{AssessmentStatus, Outcome, ResultInput};
 use csms_domain::auth::Role;
 use csms_domain::org::OrganizationPatch;
 use csms_domain::trail::{Actor, TrailBreak};
+use csms_store::assessment::{NewAssessment, NewOrgCatalog, ResultChange, WordingInput};
 use csms_store::auth::NewUser;
 use csms_store::org::NewOrganization;
 use csms_store::testing::TestDb;
@@ -55,6 +57,10 @@ on_both_backends!(
     api_tokens_are_scoped_revocable_and_hashed,
     instants_round_trip_to_the_microsecond,
     incremental_verification_checks_what_was_added,
+    an_assessment_records_results_evidence_and_progress,
+    an_approved_assessment_is_locked,
+    result_edits_conflict_and_batches_are_all_or_nothing,
+    imported_catalogs_and_licensed_wording,
 );
 
 fn cli() -> Actor {
@@ -415,6 +421,363 @@ async fn fill(store: &Store) {
         .await
         .unwrap();
     store.disable_user(&cli(), "tanaka").await.unwrap();
+    // An assessment with a result, evidence and progress; an imported catalog and wording.
+    let a = assessment(store, o.id).await;
+    store
+        .set_result(
+            &cli(),
+            o.id,
+            a.id,
+            change("4.2.2.1", 1, Outcome::Conformant, ""),
+        )
+        .await
+        .unwrap();
+    store
+        .add_evidence(
+            &cli(),
+            o.id,
+            a.id,
+            "4.2.2.1",
+            "DOC-001 事業上の根拠",
+            "\\\\fs\\csms",
+        )
+        .await
+        .unwrap();
+    store
+        .save_org_catalog(&cli(), o.id, imported("ciso.demo"), false)
+        .await
+        .unwrap();
+    store
+        .set_licensed_wording(
+            &cli(),
+            o.id,
+            WordingInput {
+                framework_id: "jipdec-csms-2010",
+                node_ref: "4.2.2.1",
+                lang: "ja",
+                body: "（ライセンス文言）",
+                source: "JIS",
+            },
+        )
+        .await
+        .unwrap();
+}
+
+const REFS: [&str; 3] = ["4.2.2.1", "4.2.3.1", "4.2.3.2"];
+
+async fn assessment(
+    store: &Store,
+    org_id: csms_domain::Uuid,
+) -> csms_domain::assessment::Assessment {
+    let refs: Vec<String> = REFS.iter().map(|r| r.to_string()).collect();
+    store
+        .create_assessment(
+            &cli(),
+            org_id,
+            NewAssessment {
+                framework_id: "jipdec-csms-2010".into(),
+                title: "2026年度 内部評価".into(),
+                scope: "本社工場 DCS".into(),
+                period_start: Some("2026-04-01".into()),
+                period_end: Some("2027-03-31".into()),
+                assessors: "山田".into(),
+            },
+            &refs,
+        )
+        .await
+        .unwrap()
+}
+
+fn change(node_ref: &str, version: i64, outcome: Outcome, notes: &str) -> ResultChange {
+    ResultChange {
+        node_ref: node_ref.into(),
+        version,
+        outcome,
+        input: ResultInput {
+            outcome: Some(outcome),
+            notes: notes.into(),
+            ..Default::default()
+        },
+    }
+}
+
+fn imported(id: &str) -> NewOrgCatalog {
+    NewOrgCatalog {
+        kind: "framework",
+        ref_id: id.into(),
+        name_ja: "デモ".into(),
+        name_en: "Demo".into(),
+        source_name: "demo.yaml".into(),
+        content: "{\"nodes\": []}".into(),
+        node_count: 0,
+    }
+}
+
+async fn an_assessment_records_results_evidence_and_progress(db: &TestDb) {
+    let store = &db.store;
+    let o = org(store, "kashima").await;
+    let a = assessment(store, o.id).await;
+    let results = store.results(o.id, a.id).await.unwrap();
+    assert_eq!(results.len(), 3);
+    assert!(
+        results
+            .iter()
+            .all(|r| r.outcome == Outcome::NotAssessed && r.version == 1)
+    );
+    let r = store
+        .set_result(
+            &cli(),
+            o.id,
+            a.id,
+            change("4.2.3.1", 1, Outcome::Partial, "手順書が未承認"),
+        )
+        .await
+        .unwrap();
+    assert_eq!((r.outcome, r.version), (Outcome::Partial, 2));
+    store
+        .add_evidence(
+            &cli(),
+            o.id,
+            a.id,
+            "4.2.3.1",
+            "RA-2026-01 リスク評価報告書",
+            "",
+        )
+        .await
+        .unwrap();
+    let e = store
+        .add_evidence(&cli(), o.id, a.id, "4.2.3.1", "RA-2026-02", "")
+        .await
+        .unwrap();
+    assert_eq!(
+        store.evidence_counts(o.id, a.id).await.unwrap()["4.2.3.1"],
+        2
+    );
+    store
+        .remove_evidence(&cli(), o.id, a.id, e.id)
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .evidence(o.id, a.id, Some("4.2.3.1"))
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    // Unknown requirement and empty label are named.
+    let err = store
+        .add_evidence(&cli(), o.id, a.id, "9.9.9", "x", "")
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("9.9.9"), "{err}");
+    let err = store
+        .add_evidence(&cli(), o.id, a.id, "4.2.3.1", " ", "")
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("label"), "{err}");
+    // Not applicable needs a justification.
+    let err = store
+        .set_result(
+            &cli(),
+            o.id,
+            a.id,
+            change("4.2.3.2", 1, Outcome::NotApplicable, ""),
+        )
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("justification"), "{err}");
+    let progress = store.progress(o.id, a.id).await.unwrap();
+    assert_eq!(progress.len(), 1);
+    assert_eq!(progress[0].tally.partial, 1);
+    assert_eq!(progress[0].tally.not_assessed, 2);
+    // Another organization sees none of it.
+    let other = org(store, "sakai").await;
+    assert!(store.assessment(other.id, a.id).await.is_err());
+    assert!(store.results(other.id, a.id).await.unwrap().is_empty());
+    assert!(
+        store
+            .set_result(
+                &cli(),
+                other.id,
+                a.id,
+                change("4.2.3.1", 2, Outcome::Conformant, "")
+            )
+            .await
+            .is_err()
+    );
+    // Everything is in the trail, which verifies.
+    let kinds = store.trail_kinds(o.id).await.unwrap();
+    for k in ["assessment", "assessment_result", "evidence_link"] {
+        assert!(kinds.iter().any(|x| x == k), "{k} missing from {kinds:?}");
+    }
+    store.verify_trail().await.unwrap();
+}
+
+async fn an_approved_assessment_is_locked(db: &TestDb) {
+    let store = &db.store;
+    let o = org(store, "kashima").await;
+    let a = assessment(store, o.id).await;
+    let approved = store
+        .approve_assessment(&cli(), o.id, a.id, a.version, "経営層レビュー済み")
+        .await
+        .unwrap();
+    assert_eq!(approved.status, AssessmentStatus::Approved);
+    assert!(approved.approved_at.is_some());
+    let err = store
+        .set_result(
+            &cli(),
+            o.id,
+            a.id,
+            change("4.2.3.1", 1, Outcome::Conformant, ""),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Locked(_)), "{err}");
+    assert!(matches!(
+        store
+            .add_evidence(&cli(), o.id, a.id, "4.2.3.1", "x", "")
+            .await,
+        Err(StoreError::Locked(_))
+    ));
+    assert!(matches!(
+        store
+            .approve_assessment(&cli(), o.id, a.id, approved.version, "")
+            .await,
+        Err(StoreError::Locked(_))
+    ));
+    let r = store.results(o.id, a.id).await.unwrap();
+    assert!(r.iter().all(|r| r.outcome == Outcome::NotAssessed));
+}
+
+async fn result_edits_conflict_and_batches_are_all_or_nothing(db: &TestDb) {
+    let store = &db.store;
+    let o = org(store, "kashima").await;
+    let a = assessment(store, o.id).await;
+    store
+        .set_result(
+            &cli(),
+            o.id,
+            a.id,
+            change("4.2.2.1", 1, Outcome::Conformant, ""),
+        )
+        .await
+        .unwrap();
+    let err = store
+        .set_result(
+            &cli(),
+            o.id,
+            a.id,
+            change("4.2.2.1", 1, Outcome::Nonconformant, ""),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::Conflict { current: 2, .. }),
+        "{err}"
+    );
+    // A batch whose last change is stale changes nothing.
+    let err = store
+        .set_results(
+            &cli(),
+            o.id,
+            a.id,
+            vec![
+                change("4.2.3.1", 1, Outcome::Conformant, ""),
+                change("4.2.2.1", 1, Outcome::Partial, ""),
+            ],
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict { .. }), "{err}");
+    let r = store.results(o.id, a.id).await.unwrap();
+    let by: std::collections::HashMap<_, _> = r.iter().map(|r| (r.node_ref.as_str(), r)).collect();
+    assert_eq!(by["4.2.3.1"].outcome, Outcome::NotAssessed);
+    assert_eq!(by["4.2.2.1"].outcome, Outcome::Conformant);
+    // The owner must be a member.
+    let stranger = user(store, "stranger").await;
+    let mut ch = change("4.2.3.1", 1, Outcome::Conformant, "");
+    ch.input.owner_id = Some(stranger.id);
+    let err = store.set_result(&cli(), o.id, a.id, ch).await.unwrap_err();
+    assert!(err.to_string().contains("member"), "{err}");
+}
+
+async fn imported_catalogs_and_licensed_wording(db: &TestDb) {
+    let store = &db.store;
+    let o = org(store, "kashima").await;
+    let first = store
+        .save_org_catalog(&cli(), o.id, imported("ciso.demo"), false)
+        .await
+        .unwrap();
+    let err = store
+        .save_org_catalog(&cli(), o.id, imported("ciso.demo"), false)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Duplicate { .. }), "{err}");
+    let replaced = store
+        .save_org_catalog(&cli(), o.id, imported("ciso.demo"), true)
+        .await
+        .unwrap();
+    assert_eq!((replaced.id, replaced.version), (first.id, 2));
+    assert_eq!(store.org_catalogs(o.id).await.unwrap().len(), 1);
+    assert!(
+        store
+            .org_catalog_content(o.id, first.id)
+            .await
+            .unwrap()
+            .contains("nodes")
+    );
+    let other = org(store, "sakai").await;
+    assert!(store.org_catalogs(other.id).await.unwrap().is_empty());
+    assert!(store.org_catalog_content(other.id, first.id).await.is_err());
+    store
+        .set_licensed_wording(
+            &cli(),
+            o.id,
+            WordingInput {
+                framework_id: "jipdec-csms-2010",
+                node_ref: "4.2.3.1",
+                lang: "ja",
+                body: "公式文言",
+                source: "JIS Q 62443",
+            },
+        )
+        .await
+        .unwrap();
+    let w = store
+        .licensed_wording(o.id, "jipdec-csms-2010")
+        .await
+        .unwrap();
+    assert_eq!(w["4.2.3.1"][0].body, "公式文言");
+    assert!(
+        store
+            .licensed_wording(other.id, "jipdec-csms-2010")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    store
+        .set_licensed_wording(
+            &cli(),
+            o.id,
+            WordingInput {
+                framework_id: "jipdec-csms-2010",
+                node_ref: "4.2.3.1",
+                lang: "ja",
+                body: "",
+                source: "",
+            },
+        )
+        .await
+        .unwrap();
+    assert!(
+        store
+            .licensed_wording(o.id, "jipdec-csms-2010")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    store.verify_trail().await.unwrap();
 }
 
 async fn backup_and_restore_keep_everything(db: &TestDb) {
