@@ -10,10 +10,12 @@
 //! [`check_mapping`] checks its refs against the two catalogs it relates.
 
 mod check;
+mod ciso;
 mod mapping;
 mod mapping_check;
 mod model;
 
+pub use ciso::Library;
 pub use mapping::{MappingEntry, MappingSet, Provenance, Relationship};
 pub use model::{Bilingual, Catalog, Framework, Kind, Level, Node, Reference, Scale};
 
@@ -78,6 +80,19 @@ pub fn check_mapping(
     target: &Catalog,
 ) -> Vec<Diagnostic> {
     mapping_check::check_against(file, set, source, target)
+}
+
+/// Reads a CISO Assistant library, or our own catalog (format: opencsms-catalog/1) or mapping
+/// (format: opencsms-mapping/1) — detected by content.
+///
+/// `known` are the frameworks already present (shipped + previously imported); a mapping set
+/// resolves its source/target frameworks by `Framework.urn` (or id) among `known` and the
+/// frameworks in the same file; a mapping whose framework is absent fails with a
+/// [`Diagnostic`] whose message names the missing framework URN and says to import it first.
+/// The conversion rules (ids `ciso.…` derived from URNs, refs, kinds, languages,
+/// relationships) are documented in `src/ciso.rs`.
+pub fn import(file: &str, text: &str, known: &[&Catalog]) -> Result<Library, Vec<Diagnostic>> {
+    ciso::import(file, text, known)
 }
 
 /// The JSON Schema of the catalog format, generated from the types the loader reads. The
