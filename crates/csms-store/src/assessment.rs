@@ -78,10 +78,38 @@ impl Store {
         new: NewOrgCatalog,
         replace: bool,
     ) -> Result<OrgCatalog> {
+        let mut saved = self.save_org_catalogs(actor, org_id, vec![new], replace).await?;
+        Ok(saved.remove(0))
+    }
+
+    /// Stores everything one imported file holds, in one transaction: all or nothing.
+    pub async fn save_org_catalogs(
+        &self,
+        actor: &Actor,
+        org_id: Uuid,
+        items: Vec<NewOrgCatalog>,
+        replace: bool,
+    ) -> Result<Vec<OrgCatalog>> {
+        let mut tx = self.begin().await?;
+        let mut out = Vec::with_capacity(items.len());
+        for new in items {
+            out.push(self.save_one_catalog(&mut tx, actor, org_id, new, replace).await?);
+        }
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    async fn save_one_catalog(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        org_id: Uuid,
+        new: NewOrgCatalog,
+        replace: bool,
+    ) -> Result<OrgCatalog> {
         let sha = crate::auth::secret_hash(&new.content);
         let now = csms_domain::time::now();
-        let mut tx = self.begin().await?;
-        let existing: Option<OrgCatalog> = on!(&mut tx, c => sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        let existing: Option<OrgCatalog> = on!(&mut *tx, c => sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {CATALOG_COLUMNS} FROM org_catalogs WHERE org_id = $1 AND kind = $2 AND ref_id = $3"
         ))).bind(org_id).bind(new.kind).bind(&new.ref_id).fetch_optional(&mut *c).await?);
         let saved = match existing {
@@ -106,13 +134,13 @@ impl Store {
                     version: before.version + 1,
                     ..before.clone()
                 };
-                on!(&mut tx, c => sqlx::query(
+                on!(&mut *tx, c => sqlx::query(
                     "UPDATE org_catalogs SET name_ja = $1, name_en = $2, source_name = $3, content = $4, content_sha256 = $5, node_count = $6, updated_at = $7, updated_by = $8, version = version + 1 WHERE id = $9"
                 ).bind(&after.name_ja).bind(&after.name_en).bind(&after.source_name).bind(&new.content)
                 .bind(&after.content_sha256).bind(after.node_count).bind(Ts(now)).bind(actor.user_id).bind(after.id)
                 .execute(&mut *c).await?.rows_affected());
                 trail::append(
-                    &mut tx,
+                    tx,
                     self,
                     actor,
                     Change::of(org_id, "replace", Some(&before), Some(&after)),
@@ -135,7 +163,7 @@ impl Store {
                     created_by: actor.user_id,
                     version: 1,
                 };
-                on!(&mut tx, c => sqlx::query(
+                on!(&mut *tx, c => sqlx::query(
                     "INSERT INTO org_catalogs (id, org_id, kind, ref_id, name_ja, name_en, source_name, content, content_sha256, node_count, created_at, created_by, updated_at, updated_by, version) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $11, $12, 1)"
                 ).bind(row.id).bind(org_id).bind(&row.kind).bind(&row.ref_id).bind(&row.name_ja).bind(&row.name_en)
@@ -143,7 +171,7 @@ impl Store {
                 .bind(Ts(now)).bind(actor.user_id)
                 .execute(&mut *c).await?.rows_affected());
                 trail::append(
-                    &mut tx,
+                    tx,
                     self,
                     actor,
                     Change::of(org_id, "import", None, Some(&row)),
@@ -152,7 +180,6 @@ impl Store {
                 row
             }
         };
-        tx.commit().await?;
         Ok(saved)
     }
 
@@ -918,6 +945,33 @@ impl Store {
              WHERE a.org_id = $1 AND e.assessment_id = $2 GROUP BY e.node_ref"
         ).bind(org_id).bind(assessment_id).fetch_all(p).await?);
         Ok(rows.into_iter().collect())
+    }
+
+    /// The latest tally of each assessment of an organization.
+    pub async fn latest_progress(&self, org_id: Uuid) -> Result<HashMap<Uuid, Tally>> {
+        #[allow(clippy::type_complexity)]
+        let rows: Vec<(Uuid, String, i64, i64, i64, i64, i64, i64)> = read!(self, p => sqlx::query_as(
+            "SELECT g.assessment_id, g.day, g.total, g.conformant, g.partial, g.nonconformant, g.not_applicable, g.not_assessed \
+             FROM assessment_progress g JOIN assessments a ON a.id = g.assessment_id \
+             WHERE a.org_id = $1 ORDER BY g.day"
+        ).bind(org_id).fetch_all(p).await?);
+        let n = |v: i64| u32::try_from(v).unwrap_or(0);
+        Ok(rows
+            .into_iter()
+            .map(|(id, _, total, c, p, nc, na, ns)| {
+                (
+                    id,
+                    Tally {
+                        total: n(total),
+                        conformant: n(c),
+                        partial: n(p),
+                        nonconformant: n(nc),
+                        not_applicable: n(na),
+                        not_assessed: n(ns),
+                    },
+                )
+            })
+            .collect())
     }
 
     /// The daily tallies of an assessment, oldest first.

@@ -16,6 +16,11 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
         include_bytes!("../assets/api-docs.js"),
     ),
     (
+        "workspace.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../assets/workspace.js"),
+    ),
+    (
         "vendor/htmx-2.0.11.min.js",
         "text/javascript; charset=utf-8",
         include_bytes!("../assets/vendor/htmx-2.0.11.min.js"),

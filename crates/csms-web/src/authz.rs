@@ -35,6 +35,11 @@ pub enum Perm {
     SignedIn,
     /// Any member of the organization (every role reads).
     OrgRead,
+    /// Members who record the CSMS's work: contributors, CSMS managers and administrators.
+    OrgWrite,
+    /// Members who decide: CSMS managers and administrators (start and approve assessments,
+    /// import catalogs, attach licensed wording).
+    OrgManage,
     /// The organization's administrators.
     OrgAdmin,
 }
@@ -45,6 +50,8 @@ impl Perm {
         match self {
             Perm::Public | Perm::SignedIn => &[],
             Perm::OrgRead => &Role::ALL,
+            Perm::OrgWrite => &[Role::Admin, Role::CsmsManager, Role::Contributor],
+            Perm::OrgManage => &[Role::Admin, Role::CsmsManager],
             Perm::OrgAdmin => &[Role::Admin],
         }
     }
@@ -355,7 +362,10 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
             }
             return res;
         }
-        if matches!(perm, Perm::OrgRead | Perm::OrgAdmin) {
+        if matches!(
+            perm,
+            Perm::OrgRead | Perm::OrgWrite | Perm::OrgManage | Perm::OrgAdmin
+        ) {
             match &caller.org {
                 Some((_, role)) if perm.allows(*role) => {}
                 Some(_) => return deny(api, StatusCode::FORBIDDEN, &caller, "error-forbidden"),

@@ -8,7 +8,9 @@
 mod api;
 mod assets;
 pub mod authz;
+mod charts;
 pub mod i18n;
+pub mod library;
 mod metrics;
 mod pages;
 mod problem;
@@ -61,6 +63,8 @@ struct Inner {
     store: Store,
     config: WebConfig,
     metrics: Metrics,
+    /// The shipped catalogs and a cache of imported ones.
+    library: library::Library,
     /// Password hashing is CPU-heavy: at most this many at once, so a flood of sign-in
     /// attempts cannot starve everything else.
     hashing: Semaphore,
@@ -85,6 +89,7 @@ impl AppState {
                 store,
                 config,
                 metrics: Metrics::default(),
+                library: library::Library::shipped(),
                 hashing: Semaphore::new(permits),
                 verified: Default::default(),
             }),
@@ -101,6 +106,10 @@ impl AppState {
 
     pub fn metrics(&self) -> &Metrics {
         &self.inner.metrics
+    }
+
+    pub fn library(&self) -> &library::Library {
+        &self.inner.library
     }
 
     pub(crate) fn hashing(&self) -> &Semaphore {

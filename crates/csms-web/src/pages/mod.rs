@@ -1,6 +1,8 @@
 //! Server-rendered pages (askama templates, messages from `locales/`).
 
+pub mod assessment;
 pub mod auth;
+pub mod catalog;
 pub mod org;
 
 use askama::Template;
@@ -80,7 +82,13 @@ const NAV: &[NavItem] = &[
         id: "requirements",
         path: "requirements",
         label: "nav-requirements",
-        built: false,
+        built: true,
+    },
+    NavItem {
+        id: "assessments",
+        path: "assessments",
+        label: "nav-assessments",
+        built: true,
     },
     NavItem {
         id: "soa",
@@ -181,6 +189,10 @@ impl Ctx {
             ("member-removed", "ok"),
             ("role-changed", "ok"),
             ("token-revoked", "ok"),
+            ("assessment-approved", "ok"),
+            ("prefill-applied", "ok"),
+            ("catalog-imported", "ok"),
+            ("wording-saved", "ok"),
             ("signed-out", "info"),
             ("session-expired", "warn"),
         ];

@@ -21,7 +21,7 @@ use crate::authz::Caller;
 use crate::i18n::Tr;
 
 /// The organization of an `/o/{org}` request (the guard has resolved it).
-fn org_of(caller: &Caller) -> Organization {
+pub(crate) fn org_of(caller: &Caller) -> Organization {
     caller
         .org
         .as_ref()
@@ -41,7 +41,7 @@ fn with_error(mut ctx: Ctx, error: Option<(StatusCode, String)>) -> (Ctx, Status
 }
 
 /// Words a store error for a page.
-fn store_error(tr: &Tr, e: &StoreError) -> (StatusCode, String) {
+pub(crate) fn store_error(tr: &Tr, e: &StoreError) -> (StatusCode, String) {
     match e {
         StoreError::Conflict { current, .. } => (
             StatusCode::CONFLICT,
@@ -58,6 +58,7 @@ fn store_error(tr: &Tr, e: &StoreError) -> (StatusCode, String) {
         StoreError::NotFound { id, .. } => {
             (StatusCode::NOT_FOUND, tr.t1("error-missing", "id", id))
         }
+        StoreError::Locked(_) => (StatusCode::CONFLICT, tr.t("error-locked")),
         other => {
             tracing::error!(error = %other, "request failed");
             (StatusCode::INTERNAL_SERVER_ERROR, tr.t("error-internal"))
