@@ -102,7 +102,10 @@ pub struct MappingSet {
 
 impl MappingSet {
     /// The entries whose source is `source_ref`.
-    pub fn from_source<'a>(&'a self, source_ref: &'a str) -> impl Iterator<Item = &'a MappingEntry> {
+    pub fn from_source<'a>(
+        &'a self,
+        source_ref: &'a str,
+    ) -> impl Iterator<Item = &'a MappingEntry> {
         self.entries.iter().filter(move |e| e.source == source_ref)
     }
 }

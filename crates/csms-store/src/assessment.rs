@@ -78,7 +78,9 @@ impl Store {
         new: NewOrgCatalog,
         replace: bool,
     ) -> Result<OrgCatalog> {
-        let mut saved = self.save_org_catalogs(actor, org_id, vec![new], replace).await?;
+        let mut saved = self
+            .save_org_catalogs(actor, org_id, vec![new], replace)
+            .await?;
         Ok(saved.remove(0))
     }
 
@@ -93,7 +95,10 @@ impl Store {
         let mut tx = self.begin().await?;
         let mut out = Vec::with_capacity(items.len());
         for new in items {
-            out.push(self.save_one_catalog(&mut tx, actor, org_id, new, replace).await?);
+            out.push(
+                self.save_one_catalog(&mut tx, actor, org_id, new, replace)
+                    .await?,
+            );
         }
         tx.commit().await?;
         Ok(out)

@@ -193,7 +193,9 @@ impl Library {
                     let content = store.org_catalog_content(org_id, row.id).await?;
                     let entry = if row.kind == "framework" {
                         match serde_json::from_str::<Catalog>(&content) {
-                            Ok(c) => Cached::Framework(Arc::new(Indexed::new(c, Some(row.clone())))),
+                            Ok(c) => {
+                                Cached::Framework(Arc::new(Indexed::new(c, Some(row.clone()))))
+                            }
                             Err(e) => {
                                 tracing::error!(error = %e, id = %row.ref_id, "an imported framework cannot be read");
                                 continue;
@@ -265,7 +267,11 @@ impl OrgLibrary {
         let mut starts: Vec<(String, String, Option<String>)> =
             vec![(framework.to_owned(), node.reference.clone(), None)];
         for r in &node.references {
-            starts.push((r.framework.clone(), r.reference.clone(), Some(r.reference.clone())));
+            starts.push((
+                r.framework.clone(),
+                r.reference.clone(),
+                Some(r.reference.clone()),
+            ));
         }
         let mut out = Vec::new();
         for (fw, reference, via) in &starts {

@@ -75,12 +75,9 @@ impl From<StoreError> for Problem {
                 "Already exists",
                 e.to_string(),
             ),
-            StoreError::Locked(_) => Problem::new(
-                StatusCode::CONFLICT,
-                "locked",
-                "Locked",
-                e.to_string(),
-            ),
+            StoreError::Locked(_) => {
+                Problem::new(StatusCode::CONFLICT, "locked", "Locked", e.to_string())
+            }
             StoreError::Invalid(f) => Problem {
                 extra: Some(json!({ "field": f.field })),
                 ..Problem::new(

@@ -103,25 +103,120 @@ fn routes() -> Vec<Route> {
             OrgAdmin,
             post(pages::org::revoke_token)
         ),
-        route!(GET, "/o/{org}/requirements", OrgRead, get(pages::catalog::frameworks)),
-        route!(POST, "/o/{org}/requirements/import", OrgManage, post(pages::catalog::import)),
-        route!(GET, "/o/{org}/requirements/{framework}", OrgRead, get(pages::catalog::browse)),
-        route!(GET, "/o/{org}/requirements/{framework}/node", OrgRead, get(pages::catalog::node)),
-        route!(POST, "/o/{org}/requirements/{framework}/wording", OrgManage, post(pages::catalog::save_wording)),
-        route!(GET, "/o/{org}/assessments", OrgRead, get(pages::assessment::list)),
-        route!(POST, "/o/{org}/assessments", OrgManage, post(pages::assessment::create)),
-        route!(GET, "/o/{org}/assessments/{id}", OrgRead, get(pages::assessment::dashboard)),
-        route!(GET, "/o/{org}/assessments/{id}/work", OrgRead, get(pages::assessment::workspace)),
-        route!(GET, "/o/{org}/assessments/{id}/readiness", OrgRead, get(pages::assessment::readiness_page)),
-        route!(GET, "/o/{org}/assessments/{id}/compare", OrgRead, get(pages::assessment::compare)),
-        route!(GET, "/o/{org}/assessments/{id}/prefill", OrgRead, get(pages::assessment::prefill)),
-        route!(POST, "/o/{org}/assessments/{id}/prefill", OrgManage, post(pages::assessment::apply_prefill)),
-        route!(POST, "/o/{org}/assessments/{id}/results", OrgWrite, post(pages::assessment::save_result)),
-        route!(POST, "/o/{org}/assessments/{id}/evidence", OrgWrite, post(pages::assessment::add_evidence)),
-        route!(POST, "/o/{org}/assessments/{id}/evidence/{link}/remove", OrgWrite, post(pages::assessment::remove_evidence)),
-        route!(POST, "/o/{org}/assessments/{id}/approve", OrgManage, post(pages::assessment::approve)),
-        route!(GET, "/o/{org}/assessments/{id}/export.xlsx", OrgRead, get(pages::assessment::export_xlsx)),
-        route!(GET, "/o/{org}/assessments/{id}/export.csv", OrgRead, get(pages::assessment::export_csv)),
+        route!(
+            GET,
+            "/o/{org}/requirements",
+            OrgRead,
+            get(pages::catalog::frameworks)
+        ),
+        route!(
+            POST,
+            "/o/{org}/requirements/import",
+            OrgManage,
+            post(pages::catalog::import)
+        ),
+        route!(
+            GET,
+            "/o/{org}/requirements/{framework}",
+            OrgRead,
+            get(pages::catalog::browse)
+        ),
+        route!(
+            GET,
+            "/o/{org}/requirements/{framework}/node",
+            OrgRead,
+            get(pages::catalog::node)
+        ),
+        route!(
+            POST,
+            "/o/{org}/requirements/{framework}/wording",
+            OrgManage,
+            post(pages::catalog::save_wording)
+        ),
+        route!(
+            GET,
+            "/o/{org}/assessments",
+            OrgRead,
+            get(pages::assessment::list)
+        ),
+        route!(
+            POST,
+            "/o/{org}/assessments",
+            OrgManage,
+            post(pages::assessment::create)
+        ),
+        route!(
+            GET,
+            "/o/{org}/assessments/{id}",
+            OrgRead,
+            get(pages::assessment::dashboard)
+        ),
+        route!(
+            GET,
+            "/o/{org}/assessments/{id}/work",
+            OrgRead,
+            get(pages::assessment::workspace)
+        ),
+        route!(
+            GET,
+            "/o/{org}/assessments/{id}/readiness",
+            OrgRead,
+            get(pages::assessment::readiness_page)
+        ),
+        route!(
+            GET,
+            "/o/{org}/assessments/{id}/compare",
+            OrgRead,
+            get(pages::assessment::compare)
+        ),
+        route!(
+            GET,
+            "/o/{org}/assessments/{id}/prefill",
+            OrgRead,
+            get(pages::assessment::prefill)
+        ),
+        route!(
+            POST,
+            "/o/{org}/assessments/{id}/prefill",
+            OrgManage,
+            post(pages::assessment::apply_prefill)
+        ),
+        route!(
+            POST,
+            "/o/{org}/assessments/{id}/results",
+            OrgWrite,
+            post(pages::assessment::save_result)
+        ),
+        route!(
+            POST,
+            "/o/{org}/assessments/{id}/evidence",
+            OrgWrite,
+            post(pages::assessment::add_evidence)
+        ),
+        route!(
+            POST,
+            "/o/{org}/assessments/{id}/evidence/{link}/remove",
+            OrgWrite,
+            post(pages::assessment::remove_evidence)
+        ),
+        route!(
+            POST,
+            "/o/{org}/assessments/{id}/approve",
+            OrgManage,
+            post(pages::assessment::approve)
+        ),
+        route!(
+            GET,
+            "/o/{org}/assessments/{id}/export.xlsx",
+            OrgRead,
+            get(pages::assessment::export_xlsx)
+        ),
+        route!(
+            GET,
+            "/o/{org}/assessments/{id}/export.csv",
+            OrgRead,
+            get(pages::assessment::export_csv)
+        ),
         route!(GET, "/api/openapi.json", Public, get(api::openapi_json)),
         route!(GET, "/api/docs", Public, get(api::docs)),
         route!(

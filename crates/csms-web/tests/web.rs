@@ -247,6 +247,8 @@ async fn route_role_matrix() {
             .replace("{org}", "alpha")
             .replace("{user}", "target")
             .replace("{id}", &csms_domain::new_id().to_string())
+            .replace("{link}", &csms_domain::new_id().to_string())
+            .replace("{framework}", "jipdec-csms-2010")
             .replace("{*path}", "app.css");
         for who in callers.iter_mut() {
             app.refresh(who).await;
@@ -332,20 +334,47 @@ async fn organizations_are_isolated() {
         )
         .await
         .unwrap();
+    let assessment = app
+        .db
+        .store
+        .create_assessment(
+            &cli(),
+            app.alpha.id,
+            csms_store::assessment::NewAssessment {
+                framework_id: "jipdec-csms-2010".into(),
+                title: "alpha-only-assessment".into(),
+                ..Default::default()
+            },
+            &["4.2.2.1".to_string()],
+        )
+        .await
+        .unwrap();
     for route in csms_web::routes::table()
         .iter()
         .filter(|r| r.method == Method::GET)
     {
         if route.path.starts_with("/o/{org}") {
-            let path = route.path.replace("{org}", "alpha");
+            let mut path = route
+                .path
+                .replace("{org}", "alpha")
+                .replace("{framework}", "jipdec-csms-2010")
+                .replace("{id}", &assessment.id.to_string());
+            if path.ends_with("/node") {
+                path.push_str("?ref=4.2.2.1");
+            }
             let (s, _, body) = app.get(&path, Some(&outsider)).await;
             assert_eq!(s, StatusCode::NOT_FOUND, "{path} from another organization");
             assert!(
-                !body.contains("alpha-only-marker") && !body.contains("Alpha Refinery"),
+                !body.contains("alpha-only-marker")
+                    && !body.contains("Alpha Refinery")
+                    && !body.contains("alpha-only-assessment"),
                 "{path}"
             );
             let (s, _, body) = app.get(&path, Some(&insider)).await;
-            assert_eq!(s, StatusCode::OK, "{path} for a member");
+            assert!(
+                s.is_success() || s.is_redirection(),
+                "{path} for a member: {s}"
+            );
             let _ = body;
         } else if route.path.starts_with("/api/v1/") {
             let (s, _, body) = app.get(route.path, Some(&outsider)).await;
@@ -763,5 +792,414 @@ async fn api_pages_with_cursors_and_problem_details() {
         .unwrap();
     let (s, _, _) = app.send(req).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
+    app.db.cleanup().await;
+}
+
+// ---- Catalogs and assessments ------------------------------------------------------------
+
+impl App {
+    async fn start_assessment(&self, who: &Who, framework: &str, title: &str) -> String {
+        let form = format!(
+            "framework_id={framework}&title={}&scope=DCS&period_start=2026-04-01&period_end=2027-03-31&assessors=",
+            urlencode(title)
+        );
+        let (s, h, body) = self
+            .post_form("/o/alpha/assessments", Some(who), &form, true)
+            .await;
+        assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
+        h.get(header::LOCATION)
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .rsplit('/')
+            .next()
+            .unwrap()
+            .to_owned()
+    }
+
+    async fn htmx_post(&self, path: &str, who: &Who, form: &str) -> (StatusCode, String) {
+        let req = Request::post(path)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::COOKIE, who.cookie.clone().unwrap())
+            .header("hx-request", "true")
+            .header("x-csrf-token", &who.csrf)
+            .body(Body::from(form.to_owned()))
+            .unwrap();
+        let (s, _, body) = self.send(req).await;
+        (s, body)
+    }
+
+    async fn upload(&self, who: &Who, name: &str, bytes: &[u8]) -> (StatusCode, String) {
+        let boundary = "----csmsboundary";
+        let mut body = Vec::new();
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n{}\r\n",
+                who.csrf
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/yaml\r\n\r\n").as_bytes());
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let req = Request::post("/o/alpha/requirements/import")
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .header(header::COOKIE, who.cookie.clone().unwrap())
+            .header("x-csrf-token", &who.csrf)
+            .body(Body::from(body))
+            .unwrap();
+        let (s, _, body) = self.send(req).await;
+        (s, body)
+    }
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+fn ciso_file(name: &str) -> Vec<u8> {
+    let path = format!(
+        "{}/../../../shared/data/catalogs/ciso-assistant/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// Recording results moves the roll-up and the readiness list; bad input is named; a stale
+/// version conflicts; approval locks everything.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_assessment_is_recorded_rolled_up_and_locked() {
+    let app = app().await;
+    let manager = app
+        .who("manager", &app.alpha, Some(Role::CsmsManager))
+        .await;
+    let contributor = app
+        .who("contrib", &app.alpha, Some(Role::Contributor))
+        .await;
+    let id = app
+        .start_assessment(&manager, "jipdec-csms-2010", "2026年度 内部評価")
+        .await;
+    let base = format!("/o/alpha/assessments/{id}");
+    let (s, _, dash) = app.get(&base, Some(&contributor)).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(dash.contains("<svg"), "the dashboard draws its charts");
+    let not_assessed_before = gap_count(&dash, "not_assessed");
+    assert_eq!(
+        not_assessed_before, 127,
+        "every JIPDEC requirement starts unassessed"
+    );
+    // Conformant, then evidence: the readiness list loses the requirement.
+    let (s, row) = app
+        .htmx_post(
+            &format!("{base}/results"),
+            &contributor,
+            "node_ref=4.2.2.1&version=1&outcome=conformant&notes=%E8%A8%BC%E8%B7%A1%E3%81%82%E3%82%8A&maturity=&owner_id=&due_date=2026-12-31",
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{row}");
+    assert!(
+        row.contains("name=\"version\" value=\"2\""),
+        "the row comes back at version 2"
+    );
+    let (_, _, dash) = app.get(&base, Some(&contributor)).await;
+    assert_eq!(gap_count(&dash, "not_assessed"), 126);
+    assert_eq!(gap_count(&dash, "no_evidence"), 1);
+    let (s, row) = app
+        .htmx_post(
+            &format!("{base}/evidence"),
+            &contributor,
+            "node_ref=4.2.2.1&label=DOC-001+%E4%BA%8B%E6%A5%AD%E4%B8%8A%E3%81%AE%E6%A0%B9%E6%8B%A0&location=%5C%5Cfs%5Ccsms",
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(row.contains("DOC-001"));
+    let (_, _, dash) = app.get(&base, Some(&contributor)).await;
+    assert_eq!(gap_count(&dash, "no_evidence"), 0);
+    // Not applicable without a justification is refused, in the row, naming the field.
+    let (s, row) = app
+        .htmx_post(
+            &format!("{base}/results"),
+            &contributor,
+            "node_ref=4.2.3.1&version=1&outcome=not_applicable&notes=",
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(row.contains("justification"), "{row}");
+    // A stale version conflicts and changes nothing.
+    let (s, _) = app
+        .htmx_post(
+            &format!("{base}/results"),
+            &contributor,
+            "node_ref=4.2.2.1&version=1&outcome=nonconformant",
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    // Maturity on a framework without a scale is refused.
+    let (s, _) = app
+        .htmx_post(
+            &format!("{base}/results"),
+            &contributor,
+            "node_ref=4.2.3.1&version=1&outcome=partial&maturity=3",
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    // The workspace searches both languages.
+    let (_, _, work) = app
+        .get(&format!("{base}/work?q=risk"), Some(&contributor))
+        .await;
+    let (_, _, work_ja) = app
+        .get(
+            &format!("{base}/work?q=%E3%83%AA%E3%82%B9%E3%82%AF"),
+            Some(&contributor),
+        )
+        .await;
+    assert!(work.contains("4.2.3.1") && work_ja.contains("4.2.3.1"));
+    // Exports.
+    let (s, h, csv) = app
+        .get(&format!("{base}/export.csv"), Some(&contributor))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        h[header::CONTENT_DISPOSITION]
+            .to_str()
+            .unwrap()
+            .contains("attachment")
+    );
+    assert!(csv.contains("4.2.2.1") && csv.contains("DOC-001"));
+    let (s, h, _) = app
+        .get(&format!("{base}/export.xlsx"), Some(&contributor))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        h[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .contains("spreadsheetml")
+    );
+    // A contributor cannot approve; a manager can, and then nothing changes any more.
+    let (s, _, _) = app
+        .post_form(
+            &format!("{base}/approve"),
+            Some(&contributor),
+            "version=1&note=x",
+            true,
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, _, _) = app
+        .post_form(
+            &format!("{base}/approve"),
+            Some(&manager),
+            "version=1&note=%E7%B5%8C%E5%96%B6%E3%83%AC%E3%83%93%E3%83%A5%E3%83%BC",
+            true,
+        )
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let (s, row) = app
+        .htmx_post(
+            &format!("{base}/results"),
+            &contributor,
+            "node_ref=4.2.2.1&version=2&outcome=nonconformant",
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    assert!(row.contains("locked") || row.contains("ロック"), "{row}");
+    let (_, _, dash) = app.get(&base, Some(&contributor)).await;
+    assert!(dash.contains("id=\"status\""));
+    // Every change is in the trail.
+    let kinds = app.db.store.trail_kinds(app.alpha.id).await.unwrap();
+    for k in ["assessment", "assessment_result", "evidence_link"] {
+        assert!(kinds.iter().any(|x| x == k), "{k}");
+    }
+    app.db.cleanup().await;
+}
+
+fn gap_count(page: &str, gap: &str) -> usize {
+    let marker = format!("data-gap=\"{gap}\"><span class=\"gap-count\">");
+    let at = page.find(&marker).unwrap_or_else(|| panic!("{marker}")) + marker.len();
+    page[at..].split('<').next().unwrap().parse().unwrap()
+}
+
+/// An ISO/IEC 27001 assessment proposes CSMS results through the shipped mappings; nothing is
+/// set until the user applies them, and each applied result names its basis.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_27001_assessment_prefills_a_csms_assessment() {
+    let app = app().await;
+    let manager = app
+        .who("manager", &app.alpha, Some(Role::CsmsManager))
+        .await;
+    let iso = app
+        .start_assessment(&manager, "iso27001-2022-annex-a", "ISMS 2026")
+        .await;
+    // Every 27001:2022 control conformant.
+    let iso_id: csms_domain::Uuid = iso.parse().unwrap();
+    let results = app.db.store.results(app.alpha.id, iso_id).await.unwrap();
+    let changes = results
+        .iter()
+        .map(|r| csms_store::assessment::ResultChange {
+            node_ref: r.node_ref.clone(),
+            version: r.version,
+            outcome: csms_domain::assessment::Outcome::Conformant,
+            input: Default::default(),
+        })
+        .collect();
+    app.db
+        .store
+        .set_results(&cli(), app.alpha.id, iso_id, changes)
+        .await
+        .unwrap();
+    let csms = app
+        .start_assessment(&manager, "jipdec-csms-2010", "CSMS 2026")
+        .await;
+    let base = format!("/o/alpha/assessments/{csms}");
+    let (s, _, page) = app
+        .get(&format!("{base}/prefill?from={iso}"), Some(&manager))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.contains("id=\"proposals\""), "{page}");
+    assert!(
+        page.contains("NIST CSF 1.1"),
+        "each proposal shows its basis"
+    );
+    // Showing proposals set nothing.
+    let csms_id: csms_domain::Uuid = csms.parse().unwrap();
+    let before = app.db.store.results(app.alpha.id, csms_id).await.unwrap();
+    assert!(
+        before
+            .iter()
+            .all(|r| r.outcome == csms_domain::assessment::Outcome::NotAssessed)
+    );
+    // Apply one: 4.2.3.1 (risk assessment) relates to 27001 controls by a derived mapping, so
+    // the proposal is capped at partial.
+    let (s, _, _) = app
+        .post_form(
+            &format!("{base}/prefill"),
+            Some(&manager),
+            &format!("from={iso}&take=4.2.3.1&v%3A4.2.3.1=1"),
+            true,
+        )
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let after = app.db.store.results(app.alpha.id, csms_id).await.unwrap();
+    let r = after.iter().find(|r| r.node_ref == "4.2.3.1").unwrap();
+    assert_eq!(r.outcome, csms_domain::assessment::Outcome::Partial);
+    assert!(
+        r.notes.contains("ISMS 2026") && r.notes.contains("A."),
+        "{}",
+        r.notes
+    );
+    let changed = after
+        .iter()
+        .filter(|r| r.outcome != csms_domain::assessment::Outcome::NotAssessed)
+        .count();
+    assert_eq!(changed, 1, "only the ticked proposal was applied");
+    app.db.cleanup().await;
+}
+
+/// Imports of CISO Assistant libraries through the page; errors are one line with file:line.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn catalogs_import_and_browse() {
+    let app = app().await;
+    let manager = app
+        .who("manager", &app.alpha, Some(Role::CsmsManager))
+        .await;
+    let contributor = app
+        .who("contrib", &app.alpha, Some(Role::Contributor))
+        .await;
+    // A mapping set before its frameworks: refused, naming the framework.
+    let (s, body) = app
+        .upload(
+            &manager,
+            "map.yaml",
+            &ciso_file("mapping-iso27001-2013-to-iso27001-2022.yaml"),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("iso27001-2013"), "{body}");
+    // Garbage: file:line.
+    let (s, body) = app
+        .upload(
+            &manager,
+            "bad.yaml",
+            b"format: opencsms-catalog/1\nframework: [\n",
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("bad.yaml:"), "{body}");
+    // A framework imports and can be browsed and assessed.
+    let (s, body) = app
+        .upload(&manager, "cpg.yaml", &ciso_file("cisa-cpg-2.0.yaml"))
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
+    let (_, _, list) = app.get("/o/alpha/requirements", Some(&contributor)).await;
+    assert!(list.contains("ciso.cisa-cpg-2.0"), "{list}");
+    let (s, _, tree) = app
+        .get(
+            "/o/alpha/requirements/ciso.cisa-cpg-2.0",
+            Some(&contributor),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(tree.contains("id=\"tree\""));
+    // Importing it again without "replace" is a conflict; a contributor may not import.
+    let (s, _) = app
+        .upload(&manager, "cpg.yaml", &ciso_file("cisa-cpg-2.0.yaml"))
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    let (s, _) = app
+        .upload(&contributor, "cpg.yaml", &ciso_file("cisa-cpg-2.0.yaml"))
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    // The other organization does not see it.
+    let outsider = app.who("outsider", &app.beta, Some(Role::Admin)).await;
+    let (_, _, body) = app.get("/o/beta/requirements", Some(&outsider)).await;
+    assert!(!body.contains("ciso.cisa-cpg-2.0"));
+    // Search in both languages, and both side by side.
+    let (_, _, en) = app
+        .get(
+            "/o/alpha/requirements/jipdec-csms-2010?q=risk",
+            Some(&contributor),
+        )
+        .await;
+    let (_, _, ja) = app
+        .get(
+            "/o/alpha/requirements/jipdec-csms-2010?q=%E3%83%AA%E3%82%B9%E3%82%AF&both=1",
+            Some(&contributor),
+        )
+        .await;
+    assert!(en.contains("id=\"match-count\"") && ja.contains("id=\"match-count\""));
+    assert!(ja.contains("lang=\"en\"") && ja.contains("lang=\"ja\""));
+    // Licensed wording: kept per organization, shown to its members only.
+    let (s, _, _) = app
+        .post_form(
+            "/o/alpha/requirements/jipdec-csms-2010/wording",
+            Some(&manager),
+            "ref=4.2.3.1&ja=%E5%85%AC%E5%BC%8F%E6%96%87%E8%A8%80&en=licensed-marker-42&source=licence+42",
+            true,
+        )
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let (_, _, node) = app
+        .get(
+            "/o/alpha/requirements/jipdec-csms-2010/node?ref=4.2.3.1",
+            Some(&contributor),
+        )
+        .await;
+    assert!(node.contains("licensed-marker-42"));
+    let (_, _, node) = app
+        .get(
+            "/o/beta/requirements/jipdec-csms-2010/node?ref=4.2.3.1",
+            Some(&outsider),
+        )
+        .await;
+    assert!(!node.contains("licensed-marker-42"));
     app.db.cleanup().await;
 }

@@ -76,7 +76,8 @@ trait Labels {
     }
 
     fn gap_label(&self, g: &Gap) -> String {
-        self.tr().t(&format!("gap-{}", g.as_str().replace('_', "-")))
+        self.tr()
+            .t(&format!("gap-{}", g.as_str().replace('_', "-")))
     }
 
     fn mkey(&self, m: &Movement) -> &'static str {
@@ -252,15 +253,17 @@ pub struct NewForm {
 }
 
 fn can_manage(caller: &Caller) -> bool {
-    caller.org.as_ref().is_some_and(|(_, r)| {
-        crate::authz::Perm::OrgManage.roles().contains(r)
-    })
+    caller
+        .org
+        .as_ref()
+        .is_some_and(|(_, r)| crate::authz::Perm::OrgManage.roles().contains(r))
 }
 
 fn can_write(caller: &Caller) -> bool {
-    caller.org.as_ref().is_some_and(|(_, r)| {
-        crate::authz::Perm::OrgWrite.roles().contains(r)
-    })
+    caller
+        .org
+        .as_ref()
+        .is_some_and(|(_, r)| crate::authz::Perm::OrgWrite.roles().contains(r))
 }
 
 async fn list_page(
@@ -281,9 +284,10 @@ async fn list_page(
     let items = assessments
         .into_iter()
         .map(|a| ListItem {
-            framework: library
-                .framework(&a.framework_id)
-                .map_or_else(|| a.framework_id.clone(), |f| pick(&caller.tr, &f.catalog.framework.name).to_owned()),
+            framework: library.framework(&a.framework_id).map_or_else(
+                || a.framework_id.clone(),
+                |f| pick(&caller.tr, &f.catalog.framework.name).to_owned(),
+            ),
             tally: latest.get(&a.id).copied(),
             a,
         })
@@ -325,7 +329,14 @@ pub async fn list(
     Extension(caller): Extension<Caller>,
     Query(q): Query<NoticeQuery>,
 ) -> Response {
-    list_page(&state, &caller, q.notice.as_deref(), NewForm::default(), None).await
+    list_page(
+        &state,
+        &caller,
+        q.notice.as_deref(),
+        NewForm::default(),
+        None,
+    )
+    .await
 }
 
 fn opt(s: &str) -> Option<String> {
@@ -500,17 +511,25 @@ pub async fn dashboard(
     let progress_svg = charts::progress(
         &tr.t("assessment-progress"),
         &points,
-        [&tr.t("assessment-assessed"), &tr.t("assessment-conformant-share")],
+        [
+            &tr.t("assessment-assessed"),
+            &tr.t("assessment-conformant-share"),
+        ],
     );
     let member_names: HashMap<Uuid, String> = members
         .iter()
         .map(|m: &Member| (m.user.id, m.user.display_name.clone()))
         .collect();
     let gaps = readiness(&l.framework, tr, &results, &evidence, &member_names);
-    let gap_counts = [Gap::Nonconformant, Gap::Partial, Gap::NotAssessed, Gap::NoEvidence]
-        .into_iter()
-        .map(|g| (g, gaps.iter().filter(|i| i.gaps.contains(&g)).count()))
-        .collect();
+    let gap_counts = [
+        Gap::Nonconformant,
+        Gap::Partial,
+        Gap::NotAssessed,
+        Gap::NoEvidence,
+    ]
+    .into_iter()
+    .map(|g| (g, gaps.iter().filter(|i| i.gaps.contains(&g)).count()))
+    .collect();
     let others = all
         .iter()
         .filter(|o| o.id != id)
@@ -580,7 +599,13 @@ pub async fn readiness_page(
         .iter()
         .map(|m| (m.user.id, m.user.display_name.clone()))
         .collect();
-    let gaps = readiness(&l.framework, &caller.tr, &by_ref(results), &evidence, &member_names);
+    let gaps = readiness(
+        &l.framework,
+        &caller.tr,
+        &by_ref(results),
+        &evidence,
+        &member_names,
+    );
     let path = format!("/o/{}/assessments/{}/readiness", l.org.slug, id);
     let ctx = Ctx::new(&state, &caller, "assessments", &path).await;
     render(&ReadinessPage {
@@ -766,7 +791,9 @@ pub async fn workspace(
             continue;
         };
         total += 1;
-        if filter.is_some_and(|f| f != r.outcome) || !matches(&caller.tr, &l.framework, i, q.q.trim()) {
+        if filter.is_some_and(|f| f != r.outcome)
+            || !matches(&caller.tr, &l.framework, i, q.q.trim())
+        {
             continue;
         }
         let e = ev.remove(&n.reference).unwrap_or_default();
@@ -831,7 +858,14 @@ async fn row_response(
     else {
         return error_page(caller, StatusCode::NOT_FOUND, "error-not-found");
     };
-    let mut row = row_view(&l.framework, &caller.tr, index, *node_index, result, evidence);
+    let mut row = row_view(
+        &l.framework,
+        &caller.tr,
+        index,
+        *node_index,
+        result,
+        evidence,
+    );
     let status = match error {
         Some((s, m)) => {
             row.error = Some(m);
@@ -874,10 +908,13 @@ fn parse_result(
     };
     let owner_id = match form.owner_id.trim() {
         "" => None,
-        o => Some(o.parse::<Uuid>().map_err(|_| csms_domain::org::FieldError {
-            field: "owner_id",
-            message: "choose the owner from the list of members".into(),
-        })?),
+        o => Some(
+            o.parse::<Uuid>()
+                .map_err(|_| csms_domain::org::FieldError {
+                    field: "owner_id",
+                    message: "choose the owner from the list of members".into(),
+                })?,
+        ),
     };
     let input = ResultInput {
         outcome: Some(outcome),
@@ -936,7 +973,8 @@ pub async fn save_result(
             // Keep the reason visible to a user without htmx.
             res.headers_mut().insert(
                 "x-csms-error",
-                HeaderValue::from_str(&msg.replace(['\r', '\n'], " ")).unwrap_or(HeaderValue::from_static("invalid")),
+                HeaderValue::from_str(&msg.replace(['\r', '\n'], " "))
+                    .unwrap_or(HeaderValue::from_static("invalid")),
             );
             res
         }
@@ -1124,7 +1162,11 @@ pub async fn compare(
         Err(_) => return error_page(&caller, StatusCode::NOT_FOUND, "error-not-found"),
     };
     if b.framework_id != l.assessment.framework_id {
-        return error_page(&caller, StatusCode::UNPROCESSABLE_ENTITY, "assessment-compare-same");
+        return error_page(
+            &caller,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "assessment-compare-same",
+        );
     }
     // Older first: the comparison reads "from the earlier to the later".
     let (a, b) = if b.created_at < l.assessment.created_at {
@@ -1132,10 +1174,11 @@ pub async fn compare(
     } else {
         (l.assessment.clone(), b)
     };
-    let (ra, rb) = match tokio::try_join!(store.results(l.org.id, a.id), store.results(l.org.id, b.id)) {
-        Ok(v) => v,
-        Err(e) => return fail(&caller, &e),
-    };
+    let (ra, rb) =
+        match tokio::try_join!(store.results(l.org.id, a.id), store.results(l.org.id, b.id)) {
+            Ok(v) => v,
+            Err(e) => return fail(&caller, &e),
+        };
     let (ra, rb) = (by_ref(ra), by_ref(rb));
     let tree = l.framework.tree();
     let ta = rules::overall(&tree, &outcomes(&ra));
@@ -1148,8 +1191,12 @@ pub async fn compare(
         if !n.assessable {
             continue;
         }
-        let before = ra.get(&n.reference).map_or(Outcome::NotAssessed, |r| r.outcome);
-        let after = rb.get(&n.reference).map_or(Outcome::NotAssessed, |r| r.outcome);
+        let before = ra
+            .get(&n.reference)
+            .map_or(Outcome::NotAssessed, |r| r.outcome);
+        let after = rb
+            .get(&n.reference)
+            .map_or(Outcome::NotAssessed, |r| r.outcome);
         let movement = rules::movement(before, after);
         *counts.entry(movement_key(movement)).or_default() += 1;
         if only_changes && movement == Movement::Same {
@@ -1163,10 +1210,15 @@ pub async fn compare(
             movement,
         });
     }
-    let counts = [Movement::Better, Movement::Worse, Movement::Changed, Movement::Same]
-        .into_iter()
-        .map(|m| (m, counts.get(movement_key(m)).copied().unwrap_or(0)))
-        .collect();
+    let counts = [
+        Movement::Better,
+        Movement::Worse,
+        Movement::Changed,
+        Movement::Same,
+    ]
+    .into_iter()
+    .map(|m| (m, counts.get(movement_key(m)).copied().unwrap_or(0)))
+    .collect();
     let path = format!("/o/{}/assessments/{id}/compare", l.org.slug);
     let ctx = Ctx::new(&state, &caller, "assessments", &path).await;
     render(&ComparePage {
@@ -1303,19 +1355,25 @@ pub async fn prefill(
         Ok(l) => l,
         Err(r) => return r,
     };
-    let all = state.store().assessments(l.org.id).await.unwrap_or_default();
+    let all = state
+        .store()
+        .assessments(l.org.id)
+        .await
+        .unwrap_or_default();
     let candidates = all
         .iter()
         .filter(|o| o.id != id && o.framework_id != l.assessment.framework_id)
         .map(|o| {
-            let fw = l
-                .library
-                .framework(&o.framework_id)
-                .map_or_else(|| o.framework_id.clone(), |f| pick(&caller.tr, &f.catalog.framework.name).to_owned());
+            let fw = l.library.framework(&o.framework_id).map_or_else(
+                || o.framework_id.clone(),
+                |f| pick(&caller.tr, &f.catalog.framework.name).to_owned(),
+            );
             (o.id, o.title.clone(), fw)
         })
         .collect();
-    let source = q.from.and_then(|f| all.into_iter().find(|o| o.id == f && o.id != id));
+    let source = q
+        .from
+        .and_then(|f| all.into_iter().find(|o| o.id == f && o.id != id));
     let proposals = match &source {
         Some(s) => match proposals(&state, &caller, &l, s).await {
             Ok(p) => p,
@@ -1356,7 +1414,11 @@ pub async fn apply_prefill(
         Some(f) => state.store().assessment(l.org.id, f).await.ok(),
         None => None,
     }) else {
-        return error_page(&caller, StatusCode::UNPROCESSABLE_ENTITY, "assessment-prefill-source");
+        return error_page(
+            &caller,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "assessment-prefill-source",
+        );
     };
     let take: std::collections::HashSet<&str> = fields
         .iter()
@@ -1402,7 +1464,9 @@ pub async fn apply_prefill(
                 .collect();
             let note = format!(
                 "{}: {}",
-                caller.tr.t1("assessment-prefill-note", "title", &source.title),
+                caller
+                    .tr
+                    .t1("assessment-prefill-note", "title", &source.title),
                 basis.join(", ")
             );
             let notes = match existing.map(|r| r.notes.trim()).filter(|n| !n.is_empty()) {
@@ -1476,11 +1540,13 @@ async fn export_data(
         .collect();
     let mut ev: HashMap<&str, Vec<String>> = HashMap::new();
     for e in &evidence {
-        ev.entry(e.node_ref.as_str()).or_default().push(if e.location.is_empty() {
-            e.label.clone()
-        } else {
-            format!("{} — {}", e.label, e.location)
-        });
+        ev.entry(e.node_ref.as_str())
+            .or_default()
+            .push(if e.location.is_empty() {
+                e.label.clone()
+            } else {
+                format!("{} — {}", e.label, e.location)
+            });
     }
     let fw = &l.framework;
     let mut rows = Vec::new();
@@ -1505,7 +1571,10 @@ async fn export_data(
             maturity: r.maturity,
             notes: r.notes.clone(),
             evidence: ev.remove(n.reference.as_str()).unwrap_or_default(),
-            owner: r.owner_id.and_then(|o| names.get(&o).cloned()).unwrap_or_default(),
+            owner: r
+                .owner_id
+                .and_then(|o| names.get(&o).cloned())
+                .unwrap_or_default(),
             due_date: r.due_date.clone().unwrap_or_default(),
         });
     }
@@ -1530,7 +1599,9 @@ async fn export_data(
             "{} {} {}",
             tr.t("assessment-status-approved"),
             tr.datetime_opt(&a.approved_at),
-            a.approved_by.and_then(|u| names.get(&u).cloned()).unwrap_or_default()
+            a.approved_by
+                .and_then(|u| names.get(&u).cloned())
+                .unwrap_or_default()
         ),
     };
     Ok(AssessmentExport {
@@ -1588,21 +1659,28 @@ pub async fn export_xlsx(
         Ok(d) => d,
         Err(e) => return fail(&caller, &e),
     };
-    let bytes = match tokio::task::spawn_blocking(move || {
-        csms_report::assessment::assessment_xlsx(&data)
-    })
-    .await
-    {
-        Ok(Ok(b)) => b,
-        Ok(Err(e)) => {
-            tracing::error!(error = %e, "XLSX export failed");
-            return error_page(&caller, StatusCode::INTERNAL_SERVER_ERROR, "error-internal-page");
-        }
-        Err(e) => {
-            tracing::error!(error = %e, "XLSX export task failed");
-            return error_page(&caller, StatusCode::INTERNAL_SERVER_ERROR, "error-internal-page");
-        }
-    };
+    let bytes =
+        match tokio::task::spawn_blocking(move || csms_report::assessment::assessment_xlsx(&data))
+            .await
+        {
+            Ok(Ok(b)) => b,
+            Ok(Err(e)) => {
+                tracing::error!(error = %e, "XLSX export failed");
+                return error_page(
+                    &caller,
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "error-internal-page",
+                );
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "XLSX export task failed");
+                return error_page(
+                    &caller,
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "error-internal-page",
+                );
+            }
+        };
     download(
         bytes,
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -154,7 +154,14 @@ pub async fn frameworks(
     Extension(caller): Extension<Caller>,
     Query(q): Query<NoticeQuery>,
 ) -> Response {
-    frameworks_page(&state, &caller, q.notice.as_deref(), Vec::new(), StatusCode::OK).await
+    frameworks_page(
+        &state,
+        &caller,
+        q.notice.as_deref(),
+        Vec::new(),
+        StatusCode::OK,
+    )
+    .await
 }
 
 /// Imports a catalog file (CISO Assistant library, or OpenCSMS catalog or mapping format).
@@ -202,8 +209,14 @@ pub async fn import(
     }
     let Some((file_name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
         let msg = tr.t("import-no-file");
-        return frameworks_page(&state, &caller, None, vec![msg], StatusCode::UNPROCESSABLE_ENTITY)
-            .await;
+        return frameworks_page(
+            &state,
+            &caller,
+            None,
+            vec![msg],
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
     };
     let display_name: String = file_name
         .rsplit(['/', '\\'])
@@ -215,8 +228,14 @@ pub async fn import(
         .collect();
     let Ok(text) = String::from_utf8(bytes) else {
         let msg = tr.t1("import-not-utf8", "file", &display_name);
-        return frameworks_page(&state, &caller, None, vec![msg], StatusCode::UNPROCESSABLE_ENTITY)
-            .await;
+        return frameworks_page(
+            &state,
+            &caller,
+            None,
+            vec![msg],
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
     };
     match import_text(&state, &caller, &org, &display_name, &text, replace).await {
         Ok(()) => Redirect::to(&format!(
@@ -256,7 +275,12 @@ pub(crate) async fn import_text(
             csms_catalog::import(&file_name, &text, &refs)
         })
         .await
-        .map_err(|_| (StatusCode::INTERNAL_SERVER_ERROR, vec![caller.tr.t("error-internal")]))?
+        .map_err(|_| {
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                vec![caller.tr.t("error-internal")],
+            )
+        })?
     };
     let lib = parsed.map_err(|diags| {
         (
@@ -376,8 +400,7 @@ pub fn node_matches(n: &Node, q: &str) -> bool {
     ]
     .iter()
     .any(|t| t.to_lowercase().contains(&q))
-        || n
-            .guidance
+        || n.guidance
             .as_ref()
             .is_some_and(|g| g.ja.to_lowercase().contains(&q) || g.en.to_lowercase().contains(&q))
 }
