@@ -628,8 +628,10 @@ pub enum CatalogCommand {
     List,
     /// Print the JSON Schema of the catalog format (for editors and other tools).
     Schema,
-    /// Check catalog files (YAML, see crates/csms-catalog/FORMAT.md): every problem is printed
-    /// as FILE:LINE: what is wrong.
+    /// Check catalog files: OpenCSMS catalogs and mapping sets (see
+    /// crates/csms-catalog/FORMAT.md) and CISO Assistant libraries. Every problem is printed as
+    /// FILE:LINE: what is wrong. A mapping set is checked against the shipped catalogs and the
+    /// frameworks in the files listed before it.
     Check {
         /// Catalog files to check.
         #[arg(required = true)]
@@ -657,6 +659,23 @@ pub fn catalog(c: CatalogCommand) -> anyhow::Result<()> {
                     c.framework.name.en
                 );
             }
+            let mappings = csms_catalog::shipped_mappings()
+                .map_err(|e| anyhow::anyhow!("a shipped mapping set is broken: {}", e[0]))?;
+            println!();
+            println!(
+                "{:<52} {:<11} {:>7}  FROM -> TO",
+                "MAPPING", "PROVENANCE", "ENTRIES"
+            );
+            for m in mappings {
+                println!(
+                    "{:<52} {:<11} {:>7}  {} -> {}",
+                    m.id,
+                    m.provenance.as_str(),
+                    m.entries.len(),
+                    m.source_framework,
+                    m.target_framework
+                );
+            }
             Ok(())
         }
         CatalogCommand::Schema => {
@@ -664,6 +683,8 @@ pub fn catalog(c: CatalogCommand) -> anyhow::Result<()> {
             Ok(())
         }
         CatalogCommand::Check { files } => {
+            let mut known = csms_catalog::shipped()
+                .map_err(|e| anyhow::anyhow!("a shipped catalog is broken: {}", e[0]))?;
             let mut failed = 0;
             for file in &files {
                 let name = file.display().to_string();
@@ -685,13 +706,28 @@ pub fn catalog(c: CatalogCommand) -> anyhow::Result<()> {
                         continue;
                     }
                 };
-                match csms_catalog::parse(&name, &text) {
-                    Ok(c) => println!(
-                        "{name}: OK, {} ({} nodes, {} assessable)",
-                        c.framework.id,
-                        c.nodes.len(),
-                        c.assessable().count()
-                    ),
+                let refs: Vec<&csms_catalog::Catalog> = known.iter().collect();
+                match csms_catalog::import(&name, &text, &refs) {
+                    Ok(lib) => {
+                        for c in &lib.frameworks {
+                            println!(
+                                "{name}: OK, framework {} ({} nodes, {} assessable)",
+                                c.framework.id,
+                                c.nodes.len(),
+                                c.assessable().count()
+                            );
+                        }
+                        for m in &lib.mappings {
+                            println!(
+                                "{name}: OK, mapping set {} ({} relations, {} -> {})",
+                                m.id,
+                                m.entries.len(),
+                                m.source_framework,
+                                m.target_framework
+                            );
+                        }
+                        known.extend(lib.frameworks);
+                    }
                     Err(diagnostics) => {
                         failed += 1;
                         for d in diagnostics {

@@ -833,7 +833,50 @@ fn catalog_check_names_file_and_line() {
     );
     let out = i.ok(&["catalog", "check", shipped]);
     assert!(
-        out.contains("OK, iec62443-3-3-2013 (107 nodes, 100 assessable)"),
+        out.contains("OK, framework iec62443-3-3-2013 (107 nodes, 100 assessable)"),
+        "{out}"
+    );
+    // Mapping sets and CISO Assistant libraries are checked too; a mapping set needs its
+    // frameworks (shipped, or in a file listed before it).
+    assert!(out.contains("OK"), "{out}");
+    let mapping = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../csms-catalog/mappings/iso27001-2013-annex-a--iso27001-2022-annex-a.yaml"
+    );
+    let out = i.ok(&["catalog", "check", mapping]);
+    assert!(
+        out.contains("OK, mapping set iso27001-2013-annex-a--iso27001-2022-annex-a"),
+        "{out}"
+    );
+    let ciso = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/data/catalogs/ciso-assistant/"
+    );
+    let alone = i.run(&[
+        "catalog",
+        "check",
+        &format!("{ciso}mapping-iso27001-2013-to-iso27001-2022.yaml"),
+    ]);
+    assert_eq!(alone.status.code(), Some(1));
+    assert!(
+        stderr(&alone).contains("iso27001-2013"),
+        "{}",
+        stderr(&alone)
+    );
+    let out = i.ok(&[
+        "catalog",
+        "check",
+        &format!("{ciso}iso27001-2013.yaml"),
+        &format!("{ciso}iso27001-2022.yaml"),
+        &format!("{ciso}mapping-iso27001-2013-to-iso27001-2022.yaml"),
+    ]);
+    assert!(
+        out.contains("OK, mapping set ciso.iso27001-2013 (134 relations"),
+        "{out}"
+    );
+    let out = i.ok(&["catalog", "list"]);
+    assert!(
+        out.contains("iec62443-2-1-2010--iso27001-2013-annex-a"),
         "{out}"
     );
     let bad = i.dir.path().join("bad.yaml");
