@@ -165,6 +165,11 @@ kind-organization = Organization
 kind-user = User
 kind-membership = Membership
 kind-api-token = API token
+kind-assessment = Assessment
+kind-assessment-result = Assessment result
+kind-evidence-link = Evidence link
+kind-catalog = Imported catalog
+kind-licensed-wording = Licensed wording
 action-create = Created
 action-update = Changed
 action-delete = Removed
@@ -175,6 +180,9 @@ action-password-change = Password changed
 action-sign-in = Signed in
 action-sign-out = Signed out
 action-lockout = Locked out
+action-approve = Approved
+action-import = Imported
+action-replace = Replaced
 
 ## Requirement catalogs
 catalogs-title = Requirement catalogs

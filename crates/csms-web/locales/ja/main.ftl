@@ -165,6 +165,11 @@ kind-organization = 組織
 kind-user = ユーザー
 kind-membership = メンバー登録
 kind-api-token = API トークン
+kind-assessment = 適合性評価
+kind-assessment-result = 評価結果
+kind-evidence-link = 証跡の紐付け
+kind-catalog = 取り込んだカタログ
+kind-licensed-wording = 公式文言
 action-create = 作成
 action-update = 変更
 action-delete = 削除
@@ -175,6 +180,9 @@ action-password-change = パスワード変更
 action-sign-in = サインイン
 action-sign-out = サインアウト
 action-lockout = ロックアウト
+action-approve = 承認
+action-import = 取り込み
+action-replace = 置き換え
 
 ## 要求事項カタログ
 catalogs-title = 要求事項カタログ
