@@ -587,6 +587,9 @@ async fn an_assessment_records_results_evidence_and_progress(db: &TestDb) {
         .await
         .unwrap_err();
     assert!(err.to_string().contains("justification"), "{err}");
+    assert_eq!(store.evidence(o.id, a.id, None).await.unwrap().len(), 1);
+    let latest = store.latest_progress(o.id).await.unwrap();
+    assert_eq!(latest[&a.id].partial, 1);
     let progress = store.progress(o.id, a.id).await.unwrap();
     assert_eq!(progress.len(), 1);
     assert_eq!(progress[0].tally.partial, 1);
