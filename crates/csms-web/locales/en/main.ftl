@@ -39,6 +39,9 @@ dashboard-profile = Organization
 dashboard-members = Members
 dashboard-recent = Recent changes
 dashboard-all-changes = All changes
+dashboard-assessments = Assessments in progress
+dashboard-no-assessment = No assessment is in progress.
+dashboard-all-assessments = All assessments
 
 ## Organization fields
 org-name = Name

@@ -39,6 +39,9 @@ dashboard-profile = 組織
 dashboard-members = メンバー数
 dashboard-recent = 最近の変更
 dashboard-all-changes = すべての変更を見る
+dashboard-assessments = 実施中の適合性評価
+dashboard-no-assessment = 実施中の評価はありません。
+dashboard-all-assessments = すべての評価
 
 ## 組織の項目
 org-name = 名称

@@ -146,6 +146,8 @@ struct DashboardPage {
     org: Organization,
     members: usize,
     recent: Vec<RecordView>,
+    /// Assessments in progress, newest first: id, title, share assessed, share conformant.
+    assessments: Vec<(Uuid, String, String, String)>,
 }
 
 pub async fn dashboard(
@@ -169,6 +171,24 @@ pub async fn dashboard(
         .into_iter()
         .map(RecordView::from)
         .collect();
+    let latest = store.latest_progress(org.id).await.unwrap_or_default();
+    let assessments = store
+        .assessments(org.id)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|a| a.status == csms_domain::assessment::AssessmentStatus::InProgress)
+        .take(5)
+        .map(|a| {
+            let t = latest.get(&a.id).copied().unwrap_or_default();
+            (
+                a.id,
+                a.title,
+                format!("{:.0}%", t.percent_assessed()),
+                format!("{:.0}%", t.percent_conformant()),
+            )
+        })
+        .collect();
     let path = format!("/o/{}/", org.slug);
     let ctx = Ctx::new(&state, &caller, "dashboard", &path)
         .await
@@ -178,6 +198,7 @@ pub async fn dashboard(
         org,
         members,
         recent,
+        assessments,
     })
 }
 
