@@ -4,7 +4,7 @@
 
 use axum::Router;
 use axum::http::Method;
-use axum::routing::{MethodRouter, get, patch, post};
+use axum::routing::{MethodRouter, delete, get, patch, post};
 
 use crate::authz::Perm;
 use crate::{AppState, api, assets, metrics, pages};
@@ -234,6 +234,96 @@ fn routes() -> Vec<Route> {
         route!(GET, "/api/v1/members", OrgRead, get(api::list_members)),
         route!(GET, "/api/v1/trail", OrgRead, get(api::list_trail)),
         route!(GET, "/api/v1/tokens", OrgAdmin, get(api::list_tokens)),
+        route!(
+            GET,
+            "/api/v1/frameworks",
+            OrgRead,
+            get(api::catalog::list_frameworks)
+        ),
+        route!(
+            GET,
+            "/api/v1/frameworks/{framework}/nodes",
+            OrgRead,
+            get(api::catalog::list_nodes)
+        ),
+        route!(
+            GET,
+            "/api/v1/mappings",
+            OrgRead,
+            get(api::catalog::list_mappings)
+        ),
+        route!(
+            GET,
+            "/api/v1/mappings/{mapping}",
+            OrgRead,
+            get(api::catalog::get_mapping)
+        ),
+        route!(
+            POST,
+            "/api/v1/catalogs",
+            OrgManage,
+            post(api::catalog::import_catalog)
+        ),
+        route!(
+            GET,
+            "/api/v1/assessments",
+            OrgRead,
+            get(api::assessment::list_assessments)
+        ),
+        route!(
+            POST,
+            "/api/v1/assessments",
+            OrgManage,
+            post(api::assessment::create_assessment)
+        ),
+        route!(
+            GET,
+            "/api/v1/assessments/{id}",
+            OrgRead,
+            get(api::assessment::get_assessment)
+        ),
+        route!(
+            GET,
+            "/api/v1/assessments/{id}/results",
+            OrgRead,
+            get(api::assessment::list_results)
+        ),
+        route!(
+            PATCH,
+            "/api/v1/assessments/{id}/results",
+            OrgWrite,
+            patch(api::assessment::patch_results)
+        ),
+        route!(
+            GET,
+            "/api/v1/assessments/{id}/evidence",
+            OrgRead,
+            get(api::assessment::list_evidence)
+        ),
+        route!(
+            POST,
+            "/api/v1/assessments/{id}/evidence",
+            OrgWrite,
+            post(api::assessment::add_evidence)
+        ),
+        route!(
+            DELETE,
+            "/api/v1/assessments/{id}/evidence/{link}",
+            OrgWrite,
+            delete(api::assessment::remove_evidence)
+        ),
+        route!(
+            GET,
+            "/api/v1/assessments/{id}/readiness",
+            OrgRead,
+            get(api::assessment::readiness)
+        ),
+        route!(
+            POST,
+            "/api/v1/assessments/{id}/approve",
+            OrgManage,
+            post(api::assessment::approve)
+        ),
     ]
 }
 
@@ -258,7 +348,7 @@ pub(crate) fn build(state: AppState) -> Router {
     let mut grouped: Vec<(&'static str, MethodRouter<AppState>)> = Vec::new();
     for r in table() {
         let mut handler = (r.handler)();
-        if r.path.ends_with("/requirements/import") {
+        if r.path.ends_with("/requirements/import") || r.path == "/api/v1/catalogs" {
             // Catalog files are larger than the default 2 MB body limit allows.
             handler = handler.layer(axum::extract::DefaultBodyLimit::max(
                 pages::catalog::UPLOAD_LIMIT,

@@ -249,6 +249,7 @@ async fn route_role_matrix() {
             .replace("{id}", &csms_domain::new_id().to_string())
             .replace("{link}", &csms_domain::new_id().to_string())
             .replace("{framework}", "jipdec-csms-2010")
+            .replace("{mapping}", "iso27001-2013-annex-a--iso27001-2022-annex-a")
             .replace("{*path}", "app.css");
         for who in callers.iter_mut() {
             app.refresh(who).await;
@@ -256,7 +257,7 @@ async fn route_role_matrix() {
             let (status, headers) = if route.method == Method::GET {
                 let (s, h, _) = app.get(&path, Some(who)).await;
                 (s, h)
-            } else if route.method == Method::POST {
+            } else if route.method == Method::POST && !path.starts_with("/api/") {
                 let (s, h, _) = app.post_form(&path, Some(who), "", true).await;
                 (s, h)
             } else {
@@ -349,11 +350,107 @@ async fn organizations_are_isolated() {
         )
         .await
         .unwrap();
+    // Alpha-only catalogs (a framework and a mapping set) and an evidence link, through the API.
+    let (s, _, body) = app
+        .api_raw(
+            Method::POST,
+            "/api/v1/catalogs?name=cpg.yaml",
+            &insider,
+            "application/yaml",
+            ciso_file("cisa-cpg-2.0.yaml"),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{body}");
+    let (s, _, body) = app
+        .api_raw(
+            Method::POST,
+            "/api/v1/catalogs?name=alpha-map.yaml",
+            &insider,
+            "application/yaml",
+            ALPHA_MAPPING.as_bytes().to_vec(),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{body}");
+    let link = app
+        .db
+        .store
+        .add_evidence(
+            &cli(),
+            app.alpha.id,
+            assessment.id,
+            "4.2.2.1",
+            "alpha-only-evidence",
+            "",
+        )
+        .await
+        .unwrap();
+    let alpha_path = |p: &str| {
+        p.replace("{id}", &assessment.id.to_string())
+            .replace("{link}", &link.id.to_string())
+            .replace("{framework}", "ciso.cisa-cpg-2.0")
+            .replace("{mapping}", "alpha-only-map")
+    };
+    let secrets = [
+        "alpha-only-marker",
+        "Alpha Refinery",
+        "insider",
+        "alpha-only-assessment",
+        "alpha-only-evidence",
+        "alpha-only-map",
+        "ciso.cisa-cpg-2.0",
+        &app.alpha.id.to_string(),
+        &assessment.id.to_string(),
+    ];
+    for route in csms_web::routes::table().iter().filter(|r| {
+        r.method != Method::GET && r.path.starts_with("/api/v1/") && r.path.contains('{')
+    }) {
+        // Changes to alpha's things by another organization's administrator: not found.
+        let path = alpha_path(route.path);
+        let (s, _, body) = app
+            .api(
+                route.method.clone(),
+                &path,
+                &outsider,
+                Some(serde_json::json!({})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::NOT_FOUND, "{} {path}: {body}", route.method);
+        let text = body.to_string();
+        // What the caller sent may come back; nothing else of alpha's may.
+        for secret in secrets.iter().filter(|s| !path.contains(**s)) {
+            assert!(!text.contains(secret), "{path} leaks {secret}: {text}");
+        }
+    }
+    let after = app
+        .db
+        .store
+        .assessment(app.alpha.id, assessment.id)
+        .await
+        .unwrap();
+    assert_eq!(after.version, assessment.version, "nothing changed");
+    assert_eq!(
+        app.db
+            .store
+            .evidence(app.alpha.id, assessment.id, None)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
     for route in csms_web::routes::table()
         .iter()
         .filter(|r| r.method == Method::GET)
     {
-        if route.path.starts_with("/o/{org}") {
+        if route.path.starts_with("/api/v1/") && route.path.contains('{') {
+            let path = alpha_path(route.path);
+            let (s, _, body) = app.get(&path, Some(&outsider)).await;
+            assert_eq!(s, StatusCode::NOT_FOUND, "{path} from another organization");
+            for secret in secrets.iter().filter(|s| !path.contains(**s)) {
+                assert!(!body.contains(secret), "{path} leaks {secret}: {body}");
+            }
+            let (s, _, body) = app.get(&path, Some(&insider)).await;
+            assert_eq!(s, StatusCode::OK, "{path} for a member: {body}");
+        } else if route.path.starts_with("/o/{org}") {
             let mut path = route
                 .path
                 .replace("{org}", "alpha")
@@ -379,12 +476,7 @@ async fn organizations_are_isolated() {
         } else if route.path.starts_with("/api/v1/") {
             let (s, _, body) = app.get(route.path, Some(&outsider)).await;
             assert_eq!(s, StatusCode::OK, "{}", route.path);
-            for secret in [
-                "alpha-only-marker",
-                "Alpha Refinery",
-                "insider",
-                &app.alpha.id.to_string(),
-            ] {
+            for secret in secrets {
                 assert!(
                     !body.contains(secret),
                     "{} leaks {secret}: {body}",
@@ -1201,5 +1293,1057 @@ async fn catalogs_import_and_browse() {
         )
         .await;
     assert!(!node.contains("licensed-marker-42"));
+    app.db.cleanup().await;
+}
+
+// ---- API: catalogs and assessments -------------------------------------------------------
+
+/// A mapping set only alpha imports (between two shipped frameworks).
+const ALPHA_MAPPING: &str = r#"format: opencsms-mapping/1
+mapping:
+  id: alpha-only-map
+  source: jipdec-csms-2010
+  target: iso27001-2022-annex-a
+  provenance: indicative
+  name:
+    ja: "アルファ専用の対応表"
+    en: "alpha-only-map"
+entries:
+  - {source: "4.2.2.1", target: "A.5.1", relationship: related, basis: "alpha judgement"}
+"#;
+
+impl App {
+    /// An API request with the caller's token and a JSON body.
+    async fn api(
+        &self,
+        method: Method,
+        path: &str,
+        who: &Who,
+        body: Option<serde_json::Value>,
+    ) -> (StatusCode, axum::http::HeaderMap, serde_json::Value) {
+        let body = body.map(|b| b.to_string().into_bytes()).unwrap_or_default();
+        self.api_raw(method, path, who, "application/json", body)
+            .await
+    }
+
+    /// An API request with the caller's token and any body.
+    async fn api_raw(
+        &self,
+        method: Method,
+        path: &str,
+        who: &Who,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> (StatusCode, axum::http::HeaderMap, serde_json::Value) {
+        let mut req = Request::builder().method(method).uri(path);
+        if !body.is_empty() {
+            req = req.header(header::CONTENT_TYPE, content_type);
+        }
+        if let Some(t) = &who.token {
+            req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
+        }
+        let (s, h, text) = self.send(req.body(Body::from(body)).unwrap()).await;
+        let json = if text.is_empty() {
+            serde_json::Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or_else(|_| panic!("{path}: not JSON: {text}"))
+        };
+        if s.is_client_error() || s.is_server_error() {
+            assert_eq!(
+                h.get(header::CONTENT_TYPE).unwrap(),
+                "application/problem+json",
+                "{path}: {text}"
+            );
+        }
+        (s, h, json)
+    }
+}
+
+fn problem_type(body: &serde_json::Value) -> &str {
+    body["type"].as_str().unwrap_or("")
+}
+
+/// The whole life of an assessment through the API: start, record results all or nothing
+/// (stale versions, bad fields and unknown refs refused and named), evidence, readiness,
+/// approval and the lock; roles and organizations are enforced.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn api_records_an_assessment_all_or_nothing_and_locks_it() {
+    let app = app().await;
+    let manager = app
+        .who("manager", &app.alpha, Some(Role::CsmsManager))
+        .await;
+    let contributor = app
+        .who("contrib", &app.alpha, Some(Role::Contributor))
+        .await;
+    let viewer = app.who("viewer", &app.alpha, Some(Role::Viewer)).await;
+    let outsider = app.who("outsider", &app.beta, Some(Role::Admin)).await;
+    let new = serde_json::json!({
+        "framework_id": "jipdec-csms-2010",
+        "title": "2026年度 内部評価",
+        "scope": "DCS",
+        "period_start": "2026-04-01",
+        "period_end": "2027-03-31",
+        "assessors": "山田\nSato"
+    });
+    // Only managers start assessments; bad input is named.
+    let (s, _, _) = app
+        .api(
+            Method::POST,
+            "/api/v1/assessments",
+            &contributor,
+            Some(new.clone()),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, _, body) = app
+        .api(
+            Method::POST,
+            "/api/v1/assessments",
+            &manager,
+            Some(serde_json::json!({"framework_id": "no-such", "title": "x"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["field"], "framework_id");
+    let (s, _, body) = app
+        .api(
+            Method::POST,
+            "/api/v1/assessments",
+            &manager,
+            Some(serde_json::json!({"framework_id": "jipdec-csms-2010", "title": " "})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["field"], "title");
+    let (s, _, body) = app
+        .api(
+            Method::POST,
+            "/api/v1/assessments",
+            &manager,
+            Some(serde_json::json!({"framework_id": 7})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body["detail"].as_str().unwrap().contains("send JSON like"));
+    let (s, h, body) = app
+        .api(Method::POST, "/api/v1/assessments", &manager, Some(new))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{body}");
+    let id = body["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        h.get(header::LOCATION).unwrap().to_str().unwrap(),
+        format!("/api/v1/assessments/{id}")
+    );
+    assert_eq!(body["status"], "in_progress");
+    assert_eq!(body["tally"]["not_assessed"], 127);
+    let base = format!("/api/v1/assessments/{id}");
+
+    // Header and roll-ups.
+    let (s, _, detail) = app.api(Method::GET, &base, &viewer, None).await;
+    assert_eq!(s, StatusCode::OK, "{detail}");
+    assert_eq!(detail["assessment"]["title"], "2026年度 内部評価");
+    assert_eq!(detail["assessment"]["tally"]["total"], 127);
+    assert_eq!(detail["assessment"]["approval"], serde_json::Value::Null);
+    let groups = detail["groups"].as_array().unwrap();
+    assert!(groups.len() > 5);
+    let in_groups: u64 = groups
+        .iter()
+        .map(|g| g["tally"]["total"].as_u64().unwrap())
+        .sum();
+    assert_eq!(in_groups, 127, "the groups partition the requirements");
+    // Every requirement, in tree order, at version 1.
+    let (s, _, results) = app
+        .api(Method::GET, &format!("{base}/results"), &viewer, None)
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let items = results["items"].as_array().unwrap();
+    assert_eq!(items.len(), 127);
+    assert!(
+        items
+            .iter()
+            .all(|r| r["version"] == 1 && r["result"] == "not_assessed")
+    );
+    let refs: Vec<String> = items
+        .iter()
+        .map(|r| r["ref"].as_str().unwrap().to_owned())
+        .collect();
+    let pos = |r: &str| refs.iter().position(|x| x == r).unwrap();
+    assert!(pos("4.2.2.1") < pos("4.2.3.1"), "tree order");
+    let (_, _, ready) = app
+        .api(Method::GET, &format!("{base}/readiness"), &viewer, None)
+        .await;
+    assert_eq!(ready["counts"]["not_assessed"], 127);
+
+    // Two results at once.
+    let patch = |changes: serde_json::Value| Some(serde_json::json!({ "changes": changes }));
+    let (s, _, body) = app
+        .api(
+            Method::PATCH,
+            &format!("{base}/results"),
+            &contributor,
+            patch(serde_json::json!([
+                {"ref": "4.2.2.1", "version": 1, "result": "conformant", "notes": "証跡あり",
+                 "owner": "manager", "due_date": "2026-12-31"},
+                {"ref": "4.2.3.1", "version": 1, "result": "partial"}
+            ])),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let changed = body["items"].as_array().unwrap();
+    assert_eq!(changed.len(), 2);
+    assert_eq!(changed[0]["version"], 2);
+    assert_eq!(changed[0]["owner"], "manager");
+    assert_eq!(changed[0]["due_date"], "2026-12-31");
+    assert_eq!(changed[1]["result"], "partial");
+    let (_, _, ready) = app
+        .api(Method::GET, &format!("{base}/readiness"), &viewer, None)
+        .await;
+    assert_eq!(ready["counts"]["not_assessed"], 125);
+    assert_eq!(ready["counts"]["partial"], 1);
+    assert_eq!(ready["counts"]["no_evidence"], 2);
+    let first = &ready["items"][0];
+    assert_eq!(first["ref"], "4.2.2.1");
+    assert_eq!(first["gaps"], serde_json::json!(["no_evidence"]));
+    assert_eq!(first["owner"], "manager");
+    assert!(first["title"]["ja"].is_string() && first["title"]["en"].is_string());
+
+    // Evidence: linking shrinks the readiness list; removing a link works.
+    let (s, _, link) = app
+        .api(
+            Method::POST,
+            &format!("{base}/evidence"),
+            &contributor,
+            Some(serde_json::json!({"ref": "4.2.2.1", "label": "DOC-001 事業上の根拠", "location": "\\\\fs\\csms"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{link}");
+    assert_eq!(link["created_by"], "contrib");
+    let (s, _, extra) = app
+        .api(
+            Method::POST,
+            &format!("{base}/evidence"),
+            &contributor,
+            Some(serde_json::json!({"ref": "4.2.3.1", "label": "DOC-002"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (s, _, _) = app
+        .api(
+            Method::DELETE,
+            &format!("{base}/evidence/{}", extra["id"].as_str().unwrap()),
+            &contributor,
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (s, _, body) = app
+        .api(
+            Method::DELETE,
+            &format!("{base}/evidence/{}", extra["id"].as_str().unwrap()),
+            &contributor,
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "{body}");
+    let (s, _, body) = app
+        .api(
+            Method::POST,
+            &format!("{base}/evidence"),
+            &contributor,
+            Some(serde_json::json!({"ref": "9.9.9", "label": "DOC-003"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["field"], "ref");
+    let (s, _, body) = app
+        .api(
+            Method::POST,
+            &format!("{base}/evidence"),
+            &contributor,
+            Some(serde_json::json!({"ref": "4.2.3.1", "label": ""})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["field"], "label");
+    let (_, _, ev) = app
+        .api(Method::GET, &format!("{base}/evidence"), &viewer, None)
+        .await;
+    assert_eq!(ev["items"].as_array().unwrap().len(), 1);
+    assert_eq!(ev["items"][0]["ref"], "4.2.2.1");
+    let (s, _, _) = app
+        .api(
+            Method::GET,
+            &format!("{base}/evidence?ref=4.2.3.1"),
+            &viewer,
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (_, _, ready) = app
+        .api(Method::GET, &format!("{base}/readiness"), &viewer, None)
+        .await;
+    assert_eq!(ready["counts"]["no_evidence"], 1);
+    let (_, _, results) = app
+        .api(Method::GET, &format!("{base}/results"), &viewer, None)
+        .await;
+    let r = &results["items"][pos("4.2.2.1")];
+    assert_eq!(
+        (r["evidence"].as_i64(), r["version"].as_i64()),
+        (Some(1), Some(2))
+    );
+
+    // Refusals change nothing: a stale version (with the current one), all or nothing.
+    let other = refs[10].clone();
+    let (s, _, body) = app
+        .api(
+            Method::PATCH,
+            &format!("{base}/results"),
+            &contributor,
+            patch(serde_json::json!([
+                {"ref": other, "version": 1, "result": "conformant"},
+                {"ref": "4.2.2.1", "version": 1, "result": "nonconformant"}
+            ])),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{body}");
+    assert_eq!(problem_type(&body), "urn:opencsms:problem:conflict");
+    assert_eq!(body["current_version"], 2);
+    assert_eq!(body["ref"], "4.2.2.1");
+    let (_, _, results) = app
+        .api(Method::GET, &format!("{base}/results"), &viewer, None)
+        .await;
+    assert_eq!(
+        results["items"][10]["version"], 1,
+        "the valid change was not applied"
+    );
+    assert_eq!(results["items"][pos("4.2.2.1")]["result"], "conformant");
+    // Not applicable without a justification: named, with the ref.
+    let na = refs[20].clone();
+    let (s, _, body) = app
+        .api(
+            Method::PATCH,
+            &format!("{base}/results"),
+            &contributor,
+            patch(serde_json::json!([{"ref": na, "version": 1, "result": "not_applicable"}])),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["field"], "notes");
+    assert_eq!(body["ref"], na.as_str());
+    assert!(body["detail"].as_str().unwrap().contains("justification"));
+    // Unknown ref, bad result, maturity without a scale, unknown owner, bad date, twice the same.
+    for (change, field) in [
+        (
+            serde_json::json!({"ref": "9.9.9", "version": 1, "result": "conformant"}),
+            "ref",
+        ),
+        (
+            serde_json::json!({"ref": na, "version": 1, "result": "fine"}),
+            "result",
+        ),
+        (
+            serde_json::json!({"ref": na, "version": 1, "result": "partial", "maturity": 3}),
+            "maturity",
+        ),
+        (
+            serde_json::json!({"ref": na, "version": 1, "result": "partial", "owner": "nobody"}),
+            "owner",
+        ),
+        (
+            serde_json::json!({"ref": na, "version": 1, "result": "partial", "owner": "outsider"}),
+            "owner",
+        ),
+        (
+            serde_json::json!({"ref": na, "version": 1, "result": "partial", "due_date": "31/12/2026"}),
+            "due_date",
+        ),
+        (
+            serde_json::json!({"ref": na, "version": 1, "result": "partial", "notes": "a\u{0}b"}),
+            "notes",
+        ),
+    ] {
+        let (s, _, body) = app
+            .api(
+                Method::PATCH,
+                &format!("{base}/results"),
+                &contributor,
+                patch(serde_json::json!([change])),
+            )
+            .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{change}: {body}");
+        assert_eq!(body["field"], field, "{change}: {body}");
+        assert_eq!(body["index"], 0);
+    }
+    let (s, _, body) = app
+        .api(
+            Method::PATCH,
+            &format!("{base}/results"),
+            &contributor,
+            patch(serde_json::json!([
+                {"ref": na, "version": 1, "result": "partial"},
+                {"ref": na, "version": 1, "result": "partial"}
+            ])),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        (body["field"].as_str(), body["index"].as_i64()),
+        (Some("ref"), Some(1))
+    );
+    let (s, _, body) = app
+        .api(
+            Method::PATCH,
+            &format!("{base}/results"),
+            &contributor,
+            patch(serde_json::json!([])),
+        )
+        .await;
+    assert_eq!(
+        (s, body["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("changes"))
+    );
+    let (s, _, body) = app
+        .api(
+            Method::PATCH,
+            &format!("{base}/results"),
+            &contributor,
+            Some(serde_json::json!({"changes": [{"ref": na, "version": "one", "result": "partial"}]})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{body}");
+    // Omitted fields are kept, null clears.
+    let (s, _, body) = app
+        .api(
+            Method::PATCH,
+            &format!("{base}/results"),
+            &contributor,
+            patch(serde_json::json!([{"ref": "4.2.2.1", "version": 2, "result": "conformant", "due_date": null}])),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let r = &body["items"][0];
+    assert_eq!(r["owner"], "manager");
+    assert_eq!(r["notes"], "証跡あり");
+    assert_eq!(r["due_date"], serde_json::Value::Null);
+    assert_eq!(r["version"], 3);
+
+    // Roles and organizations.
+    let (s, _, body) = app
+        .api(
+            Method::PATCH,
+            &format!("{base}/results"),
+            &viewer,
+            patch(serde_json::json!([{"ref": na, "version": 1, "result": "partial"}])),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{body}");
+    for path in [
+        base.clone(),
+        format!("{base}/results"),
+        format!("{base}/readiness"),
+        format!("{base}/evidence"),
+    ] {
+        let (s, _, body) = app.api(Method::GET, &path, &outsider, None).await;
+        assert_eq!(s, StatusCode::NOT_FOUND, "{path}: {body}");
+        assert!(!body.to_string().contains("内部評価"));
+    }
+    let (s, _, _) = app
+        .api(
+            Method::PATCH,
+            &format!("{base}/results"),
+            &outsider,
+            patch(serde_json::json!([{"ref": na, "version": 1, "result": "partial"}])),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (_, _, list) = app
+        .api(Method::GET, "/api/v1/assessments", &outsider, None)
+        .await;
+    assert_eq!(list["items"], serde_json::json!([]));
+    let (s, _, body) = app
+        .api(Method::GET, "/api/v1/assessments/not-a-uuid", &viewer, None)
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body["detail"].as_str().unwrap().contains("assessment id"));
+
+    // Approval: managers only, naming the version; then everything is locked.
+    let (s, _, _) = app
+        .api(
+            Method::POST,
+            &format!("{base}/approve"),
+            &contributor,
+            Some(serde_json::json!({"version": 1})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, _, body) = app
+        .api(
+            Method::POST,
+            &format!("{base}/approve"),
+            &manager,
+            Some(serde_json::json!({"version": 99})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["current_version"], 1);
+    let (s, _, body) = app
+        .api(
+            Method::POST,
+            &format!("{base}/approve"),
+            &manager,
+            Some(serde_json::json!({"version": 1, "note": "経営レビュー"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    assert_eq!(body["status"], "approved");
+    assert_eq!(body["approval"]["approved_by"], "manager");
+    assert_eq!(body["approval"]["note"], "経営レビュー");
+    assert_eq!(body["tally"]["conformant"], 1);
+    let (s, _, body) = app
+        .api(
+            Method::PATCH,
+            &format!("{base}/results"),
+            &contributor,
+            patch(serde_json::json!([{"ref": "4.2.2.1", "version": 3, "result": "nonconformant"}])),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{body}");
+    assert_eq!(problem_type(&body), "urn:opencsms:problem:locked");
+    let (s, _, body) = app
+        .api(
+            Method::POST,
+            &format!("{base}/evidence"),
+            &contributor,
+            Some(serde_json::json!({"ref": "4.2.3.1", "label": "late"})),
+        )
+        .await;
+    assert_eq!(
+        (s, problem_type(&body)),
+        (StatusCode::CONFLICT, "urn:opencsms:problem:locked")
+    );
+    let (s, _, body) = app
+        .api(
+            Method::DELETE,
+            &format!("{base}/evidence/{}", link["id"].as_str().unwrap()),
+            &contributor,
+            None,
+        )
+        .await;
+    assert_eq!(
+        (s, problem_type(&body)),
+        (StatusCode::CONFLICT, "urn:opencsms:problem:locked")
+    );
+    let (s, _, _) = app
+        .api(
+            Method::POST,
+            &format!("{base}/approve"),
+            &manager,
+            Some(serde_json::json!({"version": 2})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+
+    // The list pages with cursors, newest first.
+    for i in 0..3 {
+        let (s, _, _) = app
+            .api(
+                Method::POST,
+                "/api/v1/assessments",
+                &manager,
+                Some(serde_json::json!({"framework_id": "iec62443-2-1-2024", "title": format!("later {i}")})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED);
+    }
+    let mut seen = Vec::new();
+    let mut url = "/api/v1/assessments?limit=3".to_owned();
+    loop {
+        let (s, _, page) = app.api(Method::GET, &url, &viewer, None).await;
+        assert_eq!(s, StatusCode::OK, "{page}");
+        for a in page["items"].as_array().unwrap() {
+            seen.push(a["title"].as_str().unwrap().to_owned());
+        }
+        match page["next_cursor"].as_str() {
+            Some(c) => url = format!("/api/v1/assessments?limit=3&cursor={c}"),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), 4);
+    assert_eq!(seen.last().unwrap(), "2026年度 内部評価");
+    let (s, _, _) = app
+        .api(
+            Method::GET,
+            "/api/v1/assessments?cursor=bm9wZQ",
+            &viewer,
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    // Every change is in the trail, by the token's user.
+    let kinds = app.db.store.trail_kinds(app.alpha.id).await.unwrap();
+    for k in ["assessment", "assessment_result", "evidence_link"] {
+        assert!(kinds.iter().any(|x| x == k), "{k}");
+    }
+    app.db.cleanup().await;
+}
+
+/// Catalog imports through the API (YAML as the body), then the frameworks, their nodes with
+/// the bilingual search, and the mapping sets.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn api_imports_catalogs_and_lists_frameworks_nodes_and_mappings() {
+    let app = app().await;
+    let manager = app
+        .who("manager", &app.alpha, Some(Role::CsmsManager))
+        .await;
+    let contributor = app
+        .who("contrib", &app.alpha, Some(Role::Contributor))
+        .await;
+    let outsider = app.who("outsider", &app.beta, Some(Role::Admin)).await;
+    let cpg = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/data/catalogs/ciso-assistant/cisa-cpg-2.0.yaml"
+    ))
+    .unwrap();
+    // A mapping set before its frameworks: refused, naming the missing framework.
+    let (s, _, body) = app
+        .api_raw(
+            Method::POST,
+            "/api/v1/catalogs?name=map.yaml",
+            &manager,
+            "application/yaml",
+            ciso_file("mapping-iso27001-2013-to-iso27001-2022.yaml"),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(problem_type(&body), "urn:opencsms:problem:invalid-catalog");
+    let errors = body["errors"].as_array().unwrap();
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.as_str().unwrap().contains("iso27001-2013")),
+        "{body}"
+    );
+    assert!(
+        errors
+            .iter()
+            .all(|e| e.as_str().unwrap().starts_with("map.yaml"))
+    );
+    // Garbage: FILE:LINE.
+    let (s, _, body) = app
+        .api_raw(
+            Method::POST,
+            "/api/v1/catalogs?name=dir/bad.yaml",
+            &manager,
+            "text/plain",
+            b"format: opencsms-catalog/1\nframework: [\n".to_vec(),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(
+        body["errors"][0].as_str().unwrap().starts_with("bad.yaml:"),
+        "{body}"
+    );
+    // Empty, not UTF-8, a form instead of the file.
+    for (ct, bytes, status) in [
+        (
+            "application/yaml",
+            b"  \n".to_vec(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            "application/yaml",
+            vec![0xff, 0xfe, 0x00],
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            "multipart/form-data; boundary=x",
+            b"--x--".to_vec(),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        ),
+    ] {
+        let (s, _, body) = app
+            .api_raw(Method::POST, "/api/v1/catalogs", &manager, ct, bytes)
+            .await;
+        assert_eq!(s, status, "{ct}: {body}");
+    }
+    // A contributor may not import.
+    let (s, _, _) = app
+        .api_raw(
+            Method::POST,
+            "/api/v1/catalogs",
+            &contributor,
+            "application/yaml",
+            cpg.clone(),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    // The framework imports; again is a duplicate unless replacing.
+    let (s, _, body) = app
+        .api_raw(
+            Method::POST,
+            "/api/v1/catalogs?name=cpg.yaml",
+            &manager,
+            "application/yaml",
+            cpg.clone(),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{body}");
+    let stored = &body["items"][0];
+    assert_eq!(stored["kind"], "framework");
+    assert_eq!(stored["ref_id"], "ciso.cisa-cpg-2.0");
+    assert_eq!(stored["source_file"], "cpg.yaml");
+    assert_eq!(stored["version"], 1);
+    let (s, _, body) = app
+        .api_raw(
+            Method::POST,
+            "/api/v1/catalogs?name=cpg.yaml",
+            &manager,
+            "application/yaml",
+            cpg.clone(),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{body}");
+    assert!(!body["errors"].as_array().unwrap().is_empty());
+    let (s, _, body) = app
+        .api_raw(
+            Method::POST,
+            "/api/v1/catalogs?name=cpg.yaml&replace=true",
+            &manager,
+            "application/yaml",
+            cpg.clone(),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{body}");
+    assert_eq!(body["items"][0]["version"], 2);
+    let (s, _, body) = app
+        .api_raw(
+            Method::POST,
+            "/api/v1/catalogs?replace=maybe",
+            &manager,
+            "application/yaml",
+            cpg.clone(),
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{body}");
+
+    // Frameworks: shipped and imported.
+    let (s, _, list) = app
+        .api(Method::GET, "/api/v1/frameworks", &contributor, None)
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let items = list["items"].as_array().unwrap();
+    let find = |id: &str| items.iter().find(|f| f["id"] == id).cloned().unwrap();
+    let imported = find("ciso.cisa-cpg-2.0");
+    assert_eq!(imported["origin"], "imported");
+    assert_eq!(imported["source_file"], "cpg.yaml");
+    assert!(imported["assessable"].as_u64().unwrap() > 0);
+    let jipdec = find("jipdec-csms-2010");
+    assert_eq!(jipdec["origin"], "shipped");
+    assert_eq!(jipdec["assessable"], 127);
+    assert!(jipdec["name"]["ja"].is_string() && jipdec["name"]["en"].is_string());
+    assert!(
+        items.iter().any(|f| f["scale"]["levels"]
+            .as_array()
+            .is_some_and(|l| !l.is_empty())),
+        "some framework has a maturity scale"
+    );
+    let (_, _, theirs) = app
+        .api(Method::GET, "/api/v1/frameworks", &outsider, None)
+        .await;
+    assert!(!theirs.to_string().contains("ciso.cisa-cpg-2.0"));
+    // Nodes in tree order, and the bilingual search.
+    let (s, _, nodes) = app
+        .api(
+            Method::GET,
+            "/api/v1/frameworks/ciso.cisa-cpg-2.0/nodes",
+            &contributor,
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(nodes["count"], imported["nodes"]);
+    assert_eq!(nodes["items"][0]["depth"], 0);
+    assert_eq!(nodes["items"][0]["parent"], serde_json::Value::Null);
+    let (_, _, all) = app
+        .api(
+            Method::GET,
+            "/api/v1/frameworks/jipdec-csms-2010/nodes",
+            &contributor,
+            None,
+        )
+        .await;
+    let all = all["items"].as_array().unwrap();
+    assert_eq!(all.iter().filter(|n| n["assessable"] == true).count(), 127);
+    for n in all {
+        if let Some(p) = n["parent"].as_str() {
+            let at = |r: &str| all.iter().position(|x| x["ref"] == r).unwrap();
+            assert!(at(p) < at(n["ref"].as_str().unwrap()), "parents come first");
+        }
+    }
+    for q in ["risk", "RISK", "%E3%83%AA%E3%82%B9%E3%82%AF"] {
+        let (s, _, found) = app
+            .api(
+                Method::GET,
+                &format!("/api/v1/frameworks/jipdec-csms-2010/nodes?q={q}"),
+                &contributor,
+                None,
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        let found = found["items"].as_array().unwrap();
+        assert!(found.len() < all.len());
+        assert!(found.iter().any(|n| n["ref"] == "4.2.3.1"), "{q}");
+    }
+    let (s, _, body) = app
+        .api(
+            Method::GET,
+            &format!(
+                "/api/v1/frameworks/jipdec-csms-2010/nodes?q={}",
+                "x".repeat(500)
+            ),
+            &contributor,
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{body}");
+    let (s, _, body) = app
+        .api(
+            Method::GET,
+            "/api/v1/frameworks/no-such/nodes",
+            &contributor,
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("GET /api/v1/frameworks")
+    );
+    let (s, _, _) = app
+        .api(
+            Method::GET,
+            "/api/v1/frameworks/ciso.cisa-cpg-2.0/nodes",
+            &outsider,
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    // An imported framework can be assessed.
+    let (s, _, body) = app
+        .api(
+            Method::POST,
+            "/api/v1/assessments",
+            &manager,
+            Some(serde_json::json!({"framework_id": "ciso.cisa-cpg-2.0", "title": "CPG"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{body}");
+    assert_eq!(body["framework_name"]["en"], imported["name"]["en"]);
+
+    // Mapping sets: shipped ones, one with its entries; an imported one.
+    let (s, _, maps) = app
+        .api(Method::GET, "/api/v1/mappings", &contributor, None)
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let shipped = maps["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["id"] == "iso27001-2013-annex-a--iso27001-2022-annex-a")
+        .cloned()
+        .unwrap();
+    assert_eq!(shipped["provenance"], "official");
+    let (s, _, detail) = app
+        .api(
+            Method::GET,
+            "/api/v1/mappings/iso27001-2013-annex-a--iso27001-2022-annex-a",
+            &contributor,
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(
+        detail["entries"].as_array().unwrap().len() as u64,
+        shipped["entries"].as_u64().unwrap()
+    );
+    assert!(detail["entries"][0]["relationship"].is_string());
+    let (s, _, _) = app
+        .api(Method::GET, "/api/v1/mappings/no-such", &contributor, None)
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _, body) = app
+        .api_raw(
+            Method::POST,
+            "/api/v1/catalogs?name=alpha-map.yaml",
+            &manager,
+            "application/yaml",
+            ALPHA_MAPPING.as_bytes().to_vec(),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{body}");
+    assert_eq!(body["items"][0]["kind"], "mapping");
+    let (s, _, m) = app
+        .api(
+            Method::GET,
+            "/api/v1/mappings/alpha-only-map",
+            &contributor,
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(m["entries"][0]["basis"], "alpha judgement");
+    // Larger than the default 2 MB body limit but within the import's 16 MB: accepted.
+    let mut big = ALPHA_MAPPING.to_owned();
+    big.push('#');
+    big.push_str(&"x".repeat(3 << 20));
+    big.push('\n');
+    let (s, _, body) = app
+        .api_raw(
+            Method::POST,
+            "/api/v1/catalogs?name=big.yaml&replace=true",
+            &manager,
+            "application/yaml",
+            big.into_bytes(),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{body}");
+    let (s, _, body) = app
+        .api_raw(
+            Method::POST,
+            "/api/v1/catalogs?name=huge.yaml",
+            &manager,
+            "application/yaml",
+            vec![b'#'; 17 << 20],
+        )
+        .await;
+    assert_eq!(s, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
+    // A NUL in a name (a YAML escape) is refused before the database sees it.
+    let nul = ALPHA_MAPPING
+        .replace("alpha-only-map\n", "alpha-nul-map\n")
+        .replace("en: \"alpha-only-map\"", "en: \"nul \\0 name\"");
+    assert!(nul.contains("\\0"));
+    let (s, _, body) = app
+        .api_raw(
+            Method::POST,
+            "/api/v1/catalogs?name=nul.yaml",
+            &manager,
+            "application/yaml",
+            nul.into_bytes(),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body["detail"].as_str().unwrap().contains("NUL"), "{body}");
+    let (s, _, _) = app
+        .api(
+            Method::GET,
+            "/api/v1/mappings/alpha-only-map",
+            &outsider,
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    app.db.cleanup().await;
+}
+
+/// Whatever a client sends (bad ids, unknown refs, wrong types, huge or NUL-laden strings,
+/// no body), the API answers with a problem, never a server error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn api_answers_bad_input_with_problems_not_server_errors() {
+    let app = app().await;
+    let admin = app.who("admin", &app.alpha, Some(Role::Admin)).await;
+    let a = app
+        .db
+        .store
+        .create_assessment(
+            &cli(),
+            app.alpha.id,
+            csms_store::assessment::NewAssessment {
+                framework_id: "jipdec-csms-2010".into(),
+                title: "fuzzed".into(),
+                ..Default::default()
+            },
+            &["4.2.2.1".to_string()],
+        )
+        .await
+        .unwrap();
+    let huge = "あ".repeat(300_000);
+    let ids = [
+        a.id.to_string(),
+        csms_domain::new_id().to_string(),
+        "not-a-uuid".to_owned(),
+        "%00".to_owned(),
+        "x".repeat(3000),
+    ];
+    let bodies = [
+        None,
+        Some("null".to_owned()),
+        Some("[]".to_owned()),
+        Some("{".to_owned()),
+        Some(r#"{"unknown": 1}"#.to_owned()),
+        Some(r#"{"changes": "x"}"#.to_owned()),
+        Some(r#"{"changes": [{"ref": 1, "version": 1e99, "result": null}]}"#.to_owned()),
+        Some(format!(
+            r#"{{"changes": [{{"ref": "4.2.2.1", "version": 1, "result": "conformant", "notes": "{huge}"}}]}}"#
+        )),
+        Some(
+            r#"{"framework_id": "jipdec-csms-2010", "title": "t\u0000", "version": 1, "ref": "4.2.2.1\u0000", "label": "l\u0000"}"#
+                .to_owned(),
+        ),
+        Some(format!(
+            r#"{{"framework_id": "jipdec-csms-2010", "title": "t", "scope": "{huge}", "version": -9223372036854775808, "note": "{huge}", "ref": "4.2.2.1", "label": "{huge}"}}"#
+        )),
+    ];
+    let mut tried = 0;
+    for route in csms_web::routes::table()
+        .iter()
+        .filter(|r| r.path.starts_with("/api/v1/"))
+    {
+        for id in &ids {
+            let path = route
+                .path
+                .replace("{id}", id)
+                .replace("{link}", id)
+                .replace("{framework}", id)
+                .replace("{mapping}", id);
+            for query in ["", "?limit=0&cursor=%%&q=%00&ref=%00&replace=x&name=%00"] {
+                for body in &bodies {
+                    let mut req = Request::builder()
+                        .method(route.method.clone())
+                        .uri(format!("{path}{query}"))
+                        .header(
+                            header::AUTHORIZATION,
+                            format!("Bearer {}", admin.token.clone().unwrap()),
+                        );
+                    if body.is_some() {
+                        req = req.header(header::CONTENT_TYPE, "application/json");
+                    }
+                    let req = req
+                        .body(Body::from(body.clone().unwrap_or_default()))
+                        .unwrap();
+                    let (s, h, text) = app.send(req).await;
+                    assert!(
+                        !s.is_server_error(),
+                        "{} {path}{query}: {s} {}",
+                        route.method,
+                        &text[..text.len().min(300)]
+                    );
+                    if s.is_client_error() {
+                        assert_eq!(
+                            h.get(header::CONTENT_TYPE).unwrap(),
+                            "application/problem+json",
+                            "{} {path}{query}: {text}",
+                            route.method
+                        );
+                    }
+                    tried += 1;
+                }
+            }
+        }
+    }
+    assert!(tried > 1000);
+    // The trail still verifies and the assessment is still there, unchanged or validly changed.
+    assert!(app.db.store.assessment(app.alpha.id, a.id).await.is_ok());
     app.db.cleanup().await;
 }

@@ -1,8 +1,17 @@
 //! `/api/v1`: the JSON API for scripts, authenticated with API tokens, with the same
 //! permissions as the pages (declared in [`crate::routes::table`]). The OpenAPI 3.1 document at
 //! `/api/openapi.json` is generated from these handlers and types.
+//!
+//! This module holds the organization, members, trail and tokens, and what every handler
+//! shares (problems for bad queries, bodies and paths; cursors); [`catalog`] has frameworks,
+//! nodes, mapping sets and imports, [`assessment`] the conformance assessments. Both reuse the
+//! pages' logic (`pages::catalog`, `pages::assessment`), so the API and the pages cannot
+//! disagree on a rule.
 
-use axum::extract::rejection::QueryRejection;
+pub mod assessment;
+pub mod catalog;
+
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -122,6 +131,22 @@ pub struct ProblemDto {
     pub detail: String,
 }
 
+/// A text in Japanese and English.
+#[derive(Serialize, ToSchema)]
+pub struct BilingualText {
+    pub ja: String,
+    pub en: String,
+}
+
+impl From<&csms_catalog::Bilingual> for BilingualText {
+    fn from(b: &csms_catalog::Bilingual) -> Self {
+        BilingualText {
+            ja: b.ja.clone(),
+            en: b.en.clone(),
+        }
+    }
+}
+
 /// Paging parameters.
 #[derive(Deserialize, IntoParams)]
 pub struct PageParams {
@@ -152,6 +177,56 @@ fn bad_query(e: QueryRejection) -> Problem {
             e.body_text()
         ),
     )
+}
+
+/// A body that is not the JSON asked for: what is wrong, and an example of what is right.
+fn bad_json(e: JsonRejection, example: &str) -> Problem {
+    let hint = if matches!(e, JsonRejection::MissingJsonContentType(_)) {
+        "send it with Content-Type: application/json".to_owned()
+    } else {
+        format!("send JSON like {example}")
+    };
+    Problem::new(
+        StatusCode::BAD_REQUEST,
+        "bad-request",
+        "Malformed request",
+        format!("{}; {hint}", e.body_text()),
+    )
+}
+
+/// A path parameter that cannot be what it names (`what`: "an assessment id (a UUID)").
+fn bad_path(e: PathRejection, what: &str) -> Problem {
+    Problem::new(
+        StatusCode::BAD_REQUEST,
+        "bad-request",
+        "Malformed request",
+        format!("{}; the path needs {what}", e.body_text()),
+    )
+}
+
+/// Refuses text the databases cannot store (PostgreSQL refuses NUL in text).
+fn plain_text(field: &'static str, v: &str) -> Result<(), Problem> {
+    if v.contains('\0') {
+        return Err(Problem {
+            extra: Some(serde_json::json!({ "field": field })),
+            ..Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid",
+                "Invalid input",
+                format!("invalid {field}: NUL characters are not allowed; remove them"),
+            )
+        });
+    }
+    Ok(())
+}
+
+/// A client's text quoted in a message: at most 100 characters, without control characters.
+fn shown(v: &str) -> String {
+    let mut out: String = v.chars().filter(|c| !c.is_control()).take(100).collect();
+    if v.chars().count() > 100 {
+        out.push('…');
+    }
+    out
 }
 
 fn encode_cursor(v: &str) -> String {
@@ -377,8 +452,26 @@ impl utoipa::Modify for TokenScheme {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "OpenCSMS API", description = "The JSON API of OpenCSMS. Errors are RFC 9457 problem details; lists are paged with cursors; updates name the version they are based on."),
-    paths(get_organization, patch_organization, list_members, list_trail, list_tokens),
-    components(schemas(OrganizationDto, OrganizationUpdate, MemberDto, MemberPage, TrailRecordDto, TrailPage, TokenDto, ProblemDto)),
+    paths(get_organization, patch_organization, list_members, list_trail, list_tokens,
+        catalog::list_frameworks, catalog::list_nodes, catalog::list_mappings, catalog::get_mapping,
+        catalog::import_catalog,
+        assessment::list_assessments, assessment::create_assessment, assessment::get_assessment,
+        assessment::list_results, assessment::patch_results, assessment::list_evidence,
+        assessment::add_evidence, assessment::remove_evidence, assessment::readiness,
+        assessment::approve),
+    components(schemas(OrganizationDto, OrganizationUpdate, MemberDto, MemberPage, TrailRecordDto, TrailPage, TokenDto, ProblemDto,
+        BilingualText,
+        catalog::Origin, catalog::ScaleLevelDto, catalog::ScaleDto, catalog::FrameworkDto, catalog::FrameworkList,
+        catalog::NodeKind, catalog::NodeReferenceDto, catalog::NodeDto, catalog::NodeList,
+        catalog::Provenance, catalog::Relationship, catalog::MappingDto, catalog::MappingList,
+        catalog::MappingEntryDto, catalog::MappingDetail, catalog::StoredCatalogDto, catalog::ImportResult,
+        catalog::ImportProblem,
+        assessment::TallyDto, assessment::AssessmentState, assessment::ResultValue, assessment::GapKind,
+        assessment::ApprovalDto, assessment::AssessmentDto, assessment::AssessmentPage,
+        assessment::NewAssessmentDto, assessment::GroupTallyDto, assessment::AssessmentDetail,
+        assessment::ResultDto, assessment::ResultList, assessment::ResultChangeDto, assessment::ResultPatch,
+        assessment::EvidenceDto, assessment::EvidenceList, assessment::NewEvidenceDto,
+        assessment::GapItemDto, assessment::GapCounts, assessment::Readiness, assessment::ApproveDto)),
     modifiers(&TokenScheme)
 )]
 pub struct ApiDoc;

@@ -113,32 +113,41 @@ fn is_htmx(headers: &HeaderMap) -> bool {
     headers.contains_key("hx-request")
 }
 
-/// An assessment with everything its pages need.
-struct Loaded {
-    org: Organization,
-    assessment: Assessment,
-    framework: Arc<Indexed>,
-    library: OrgLibrary,
+/// An assessment with everything its pages (and the API) need.
+pub(crate) struct Loaded {
+    pub org: Organization,
+    pub assessment: Assessment,
+    pub framework: Arc<Indexed>,
+    pub library: OrgLibrary,
 }
 
-async fn load(state: &AppState, caller: &Caller, id: Uuid) -> Result<Loaded, Response> {
-    let org = org_of(caller);
-    let not_found = || error_page(caller, StatusCode::NOT_FOUND, "error-not-found");
+/// Why an assessment could not be loaded.
+pub(crate) enum LoadError {
+    /// No such assessment in this organization.
+    Missing,
+    /// The assessment's framework is no longer in the organization's library (its id).
+    FrameworkMissing(String),
+    Store(StoreError),
+}
+
+/// Loads an assessment of `org` with its framework and the organization's library.
+pub(crate) async fn load_assessment(
+    state: &AppState,
+    org: Organization,
+    id: Uuid,
+) -> Result<Loaded, LoadError> {
     let assessment = match state.store().assessment(org.id, id).await {
         Ok(a) => a,
-        Err(StoreError::NotFound { .. }) => return Err(not_found()),
-        Err(e) => return Err(fail(caller, &e)),
+        Err(StoreError::NotFound { .. }) => return Err(LoadError::Missing),
+        Err(e) => return Err(LoadError::Store(e)),
     };
-    let library = match state.library().for_org(state.store(), org.id).await {
-        Ok(l) => l,
-        Err(e) => return Err(fail(caller, &e)),
-    };
+    let library = state
+        .library()
+        .for_org(state.store(), org.id)
+        .await
+        .map_err(LoadError::Store)?;
     let Some(framework) = library.framework(&assessment.framework_id).cloned() else {
-        return Err(error_page(
-            caller,
-            StatusCode::NOT_FOUND,
-            "assessment-framework-missing",
-        ));
+        return Err(LoadError::FrameworkMissing(assessment.framework_id));
     };
     Ok(Loaded {
         org,
@@ -146,6 +155,20 @@ async fn load(state: &AppState, caller: &Caller, id: Uuid) -> Result<Loaded, Res
         framework,
         library,
     })
+}
+
+async fn load(state: &AppState, caller: &Caller, id: Uuid) -> Result<Loaded, Response> {
+    load_assessment(state, org_of(caller), id)
+        .await
+        .map_err(|e| match e {
+            LoadError::Missing => error_page(caller, StatusCode::NOT_FOUND, "error-not-found"),
+            LoadError::FrameworkMissing(_) => error_page(
+                caller,
+                StatusCode::NOT_FOUND,
+                "assessment-framework-missing",
+            ),
+            LoadError::Store(e) => fail(caller, &e),
+        })
 }
 
 fn fail(caller: &Caller, e: &StoreError) -> Response {
@@ -162,14 +185,14 @@ fn fail(caller: &Caller, e: &StoreError) -> Response {
 }
 
 /// The results of an assessment by requirement.
-fn by_ref(results: Vec<RequirementResult>) -> HashMap<String, RequirementResult> {
+pub(crate) fn by_ref(results: Vec<RequirementResult>) -> HashMap<String, RequirementResult> {
     results
         .into_iter()
         .map(|r| (r.node_ref.clone(), r))
         .collect()
 }
 
-fn outcomes(results: &HashMap<String, RequirementResult>) -> HashMap<&str, Outcome> {
+pub(crate) fn outcomes(results: &HashMap<String, RequirementResult>) -> HashMap<&str, Outcome> {
     results
         .iter()
         .map(|(k, r)| (k.as_str(), r.outcome))
@@ -183,8 +206,9 @@ pub struct GroupView {
     pub tally: Tally,
 }
 
-/// The groups of a framework that directly hold assessable requirements, in tree order.
-fn groups(fw: &Indexed, tr: &Tr, tallies: &[Tally]) -> Vec<GroupView> {
+/// The groups of a framework (the nodes that directly hold assessable requirements), in tree
+/// order, as node indices: the dashboard's roll-up by clause.
+pub(crate) fn group_nodes(fw: &Indexed) -> Vec<usize> {
     let mut seen = std::collections::HashSet::new();
     let mut out = Vec::new();
     for (i, _) in fw.walk() {
@@ -193,15 +217,24 @@ fn groups(fw: &Indexed, tr: &Tr, tallies: &[Tally]) -> Vec<GroupView> {
         }
         let g = fw.group_of(i).unwrap_or(i);
         if seen.insert(g) {
-            let n = &fw.catalog.nodes[g];
-            out.push(GroupView {
-                reference: n.reference.clone(),
-                title: pick(tr, &n.title).to_owned(),
-                tally: tallies[g],
-            });
+            out.push(g);
         }
     }
     out
+}
+
+fn groups(fw: &Indexed, tr: &Tr, tallies: &[Tally]) -> Vec<GroupView> {
+    group_nodes(fw)
+        .into_iter()
+        .map(|g| {
+            let n = &fw.catalog.nodes[g];
+            GroupView {
+                reference: n.reference.clone(),
+                title: pick(tr, &n.title).to_owned(),
+                tally: tallies[g],
+            }
+        })
+        .collect()
 }
 
 fn percent(v: f64) -> String {
@@ -339,7 +372,8 @@ pub async fn list(
     .await
 }
 
-fn opt(s: &str) -> Option<String> {
+/// A trimmed text, or `None` when empty.
+pub(crate) fn opt(s: &str) -> Option<String> {
     let s = s.trim();
     (!s.is_empty()).then(|| s.to_owned())
 }
@@ -373,17 +407,31 @@ pub async fn create(
         period_end: opt(&form.period_end),
         assessors: form.assessors.clone(),
     };
-    match state
-        .store()
-        .create_assessment(&caller.actor(), org.id, new, &fw.assessable_refs())
-        .await
-    {
+    match start_assessment(&state, &caller, org.id, &fw, new).await {
         Ok(a) => Redirect::to(&format!("/o/{}/assessments/{}", org.slug, a.id)).into_response(),
         Err(e) => {
             let err = store_error(&caller.tr, &e);
             list_page(&state, &caller, None, form, Some(err)).await
         }
     }
+}
+
+/// Starts an assessment of `fw` with one "not assessed" result per assessable requirement.
+pub(crate) async fn start_assessment(
+    state: &AppState,
+    caller: &Caller,
+    org_id: Uuid,
+    fw: &Indexed,
+    new: NewAssessment,
+) -> Result<Assessment, StoreError> {
+    let new = NewAssessment {
+        framework_id: fw.id().to_owned(),
+        ..new
+    };
+    state
+        .store()
+        .create_assessment(&caller.actor(), org_id, new, &fw.assessable_refs())
+        .await
 }
 
 // ---------------------------------------------------------------------------------------
@@ -409,14 +457,22 @@ impl RowView {
     }
 }
 
-/// Everything between the organization and certification, in tree order.
-fn readiness(
+/// A requirement standing between the organization and certification.
+pub(crate) struct GapRow<'a> {
+    /// Position in the framework's tree order (the workspace anchors rows by it).
+    pub index: usize,
+    /// The node's index in the catalog.
+    pub node: usize,
+    pub gaps: Vec<Gap>,
+    pub result: Option<&'a RequirementResult>,
+}
+
+/// Every assessable requirement with gaps, in tree order.
+pub(crate) fn gap_rows<'a>(
     fw: &Indexed,
-    tr: &Tr,
-    results: &HashMap<String, RequirementResult>,
+    results: &'a HashMap<String, RequirementResult>,
     evidence: &HashMap<String, i64>,
-    members: &HashMap<Uuid, String>,
-) -> Vec<GapItem> {
+) -> Vec<GapRow<'a>> {
     let mut out = Vec::new();
     for (index, (i, _)) in fw.walk().into_iter().enumerate() {
         let n = &fw.catalog.nodes[i];
@@ -430,19 +486,45 @@ fn readiness(
         if gaps.is_empty() {
             continue;
         }
-        out.push(GapItem {
+        out.push(GapRow {
             index,
-            reference: n.reference.clone(),
-            title: pick(tr, &n.title).to_owned(),
+            node: i,
             gaps,
-            owner: r
-                .and_then(|r| r.owner_id)
-                .and_then(|o| members.get(&o).cloned())
-                .unwrap_or_default(),
-            due_date: r.and_then(|r| r.due_date.clone()).unwrap_or_default(),
+            result: r,
         });
     }
     out
+}
+
+/// Everything between the organization and certification, in tree order.
+fn readiness(
+    fw: &Indexed,
+    tr: &Tr,
+    results: &HashMap<String, RequirementResult>,
+    evidence: &HashMap<String, i64>,
+    members: &HashMap<Uuid, String>,
+) -> Vec<GapItem> {
+    gap_rows(fw, results, evidence)
+        .into_iter()
+        .map(|g| {
+            let n = &fw.catalog.nodes[g.node];
+            GapItem {
+                index: g.index,
+                reference: n.reference.clone(),
+                title: pick(tr, &n.title).to_owned(),
+                gaps: g.gaps,
+                owner: g
+                    .result
+                    .and_then(|r| r.owner_id)
+                    .and_then(|o| members.get(&o).cloned())
+                    .unwrap_or_default(),
+                due_date: g
+                    .result
+                    .and_then(|r| r.due_date.clone())
+                    .unwrap_or_default(),
+            }
+        })
+        .collect()
 }
 
 #[derive(Template)]
@@ -893,12 +975,29 @@ fn back_to_row(l: &Loaded, node_ref: &str) -> Response {
     .into_response()
 }
 
+/// Validates a result against the framework (its maturity scale) and the rules; the error
+/// names the field.
+pub(crate) fn checked_result(
+    fw: &Indexed,
+    outcome: &str,
+    input: ResultInput,
+) -> Result<(Outcome, ResultInput), csms_domain::org::FieldError> {
+    let outcome = Outcome::parse(outcome)?;
+    let input = ResultInput {
+        outcome: Some(outcome),
+        ..input
+    };
+    rules::validate_result(outcome, &input, fw.scale_range())?;
+    Ok((outcome, input))
+}
+
 /// Validates a result form against the framework; the error names the field.
 fn parse_result(
     fw: &Indexed,
     form: &ResultForm,
 ) -> Result<(Outcome, ResultInput), csms_domain::org::FieldError> {
-    let outcome = Outcome::parse(&form.outcome)?;
+    // The result first, so a bad one is named before the other fields.
+    Outcome::parse(&form.outcome)?;
     let maturity = match form.maturity.trim() {
         "" => None,
         m => Some(m.parse::<i64>().map_err(|_| csms_domain::org::FieldError {
@@ -916,15 +1015,17 @@ fn parse_result(
                 })?,
         ),
     };
-    let input = ResultInput {
-        outcome: Some(outcome),
-        maturity,
-        notes: form.notes.clone(),
-        owner_id,
-        due_date: opt(&form.due_date),
-    };
-    rules::validate_result(outcome, &input, fw.scale_range())?;
-    Ok((outcome, input))
+    checked_result(
+        fw,
+        &form.outcome,
+        ResultInput {
+            outcome: None,
+            maturity,
+            notes: form.notes.clone(),
+            owner_id,
+            due_date: opt(&form.due_date),
+        },
+    )
 }
 
 pub async fn save_result(

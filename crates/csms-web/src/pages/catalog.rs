@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
 use csms_catalog::Node;
 use csms_domain::org::Organization;
-use csms_store::assessment::{LicensedWording, NewOrgCatalog, WordingInput};
+use csms_store::assessment::{LicensedWording, NewOrgCatalog, OrgCatalog, WordingInput};
 use serde::Deserialize;
 
 use super::assessment::pick;
@@ -218,14 +218,7 @@ pub async fn import(
         )
         .await;
     };
-    let display_name: String = file_name
-        .rsplit(['/', '\\'])
-        .next()
-        .unwrap_or("catalog.yaml")
-        .chars()
-        .filter(|c| !c.is_control())
-        .take(200)
-        .collect();
+    let display_name = display_name(&file_name);
     let Ok(text) = String::from_utf8(bytes) else {
         let msg = tr.t1("import-not-utf8", "file", &display_name);
         return frameworks_page(
@@ -238,7 +231,7 @@ pub async fn import(
         .await;
     };
     match import_text(&state, &caller, &org, &display_name, &text, replace).await {
-        Ok(()) => Redirect::to(&format!(
+        Ok(_) => Redirect::to(&format!(
             "/o/{}/requirements?notice=catalog-imported",
             org.slug
         ))
@@ -247,7 +240,26 @@ pub async fn import(
     }
 }
 
-/// Checks and stores an imported file; errors are one line each (`FILE:LINE: what`).
+/// The name of an uploaded file as messages show it: without its directories and control
+/// characters, at most 200 characters (`catalog.yaml` when nothing is left).
+pub(crate) fn display_name(file_name: &str) -> String {
+    let name: String = file_name
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or("")
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(200)
+        .collect();
+    if name.trim().is_empty() {
+        "catalog.yaml".to_owned()
+    } else {
+        name
+    }
+}
+
+/// Checks and stores an imported file (all or nothing) and returns what was stored; errors
+/// are one line each (`FILE:LINE: what`).
 pub(crate) async fn import_text(
     state: &AppState,
     caller: &Caller,
@@ -255,7 +267,7 @@ pub(crate) async fn import_text(
     file_name: &str,
     text: &str,
     replace: bool,
-) -> Result<(), (StatusCode, Vec<String>)> {
+) -> Result<Vec<OrgCatalog>, (StatusCode, Vec<String>)> {
     let library = state
         .library()
         .for_org(state.store(), org.id)
@@ -288,6 +300,22 @@ pub(crate) async fn import_text(
             diags.iter().take(50).map(ToString::to_string).collect(),
         )
     })?;
+    // Names are stored as columns; PostgreSQL refuses NUL in text.
+    let names = lib
+        .frameworks
+        .iter()
+        .map(|f| (&f.framework.id, &f.framework.name))
+        .chain(lib.mappings.iter().map(|m| (&m.id, &m.name)));
+    for (id, name) in names {
+        if name.ja.contains('\0') || name.en.contains('\0') {
+            return Err((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                vec![format!(
+                    "{file_name}: the name of '{id}' contains a NUL character; remove it"
+                )],
+            ));
+        }
+    }
     let shipped: Vec<&str> = state
         .library()
         .shipped_catalogs()
@@ -336,8 +364,7 @@ pub(crate) async fn import_text(
         .map_err(|e| {
             let (s, m) = store_error(&caller.tr, &e);
             (s, vec![m])
-        })?;
-    Ok(())
+        })
 }
 
 /// A node in the tree view.
