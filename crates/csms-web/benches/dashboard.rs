@@ -101,17 +101,32 @@ fn bench(c: &mut Criterion) {
                 }
             })
             .collect();
-        store.set_results(&actor, org.id, a.id, changes).await.unwrap();
+        store
+            .set_results(&actor, org.id, a.id, changes)
+            .await
+            .unwrap();
         for i in 0..EVIDENCE {
             // Three requirements in four get evidence, so the readiness list is not empty.
             let r = &refs[(i % (refs.len() * 3 / 4)) * 4 / 3 % refs.len()];
             store
-                .add_evidence(&actor, org.id, a.id, r, &format!("DOC-{i:05}"), "\\\\fs\\csms")
+                .add_evidence(
+                    &actor,
+                    org.id,
+                    a.id,
+                    r,
+                    &format!("DOC-{i:05}"),
+                    "\\\\fs\\csms",
+                )
                 .await
                 .unwrap();
         }
         assert_eq!(
-            store.evidence_counts(org.id, a.id).await.unwrap().values().sum::<i64>(),
+            store
+                .evidence_counts(org.id, a.id)
+                .await
+                .unwrap()
+                .values()
+                .sum::<i64>(),
             EVIDENCE as i64
         );
         let (_, secret) = store
