@@ -184,6 +184,40 @@ pub struct ResultInput {
     pub due_date: Option<String>,
 }
 
+/// Checks a free text: at most `max` characters, and no control characters other than line
+/// breaks and tabs (PostgreSQL refuses NUL in text; the others are never meant).
+pub fn validate_text(field: &'static str, value: &str, max: usize) -> Result<(), FieldError> {
+    if value.chars().count() > max {
+        return Err(FieldError {
+            field,
+            message: format!("{field} is limited to {max} characters"),
+        });
+    }
+    if value
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
+        return Err(FieldError {
+            field,
+            message: format!(
+                "{field} contains a control character (such as NUL); remove it and try again"
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// Checks a requirement ref given by a caller (one line, no control characters).
+pub fn validate_ref(value: &str) -> Result<(), FieldError> {
+    if value.is_empty() || value.len() > 200 || value.chars().any(char::is_control) {
+        return Err(FieldError {
+            field: "ref",
+            message: "a requirement ref is one line of at most 200 characters without control characters".into(),
+        });
+    }
+    Ok(())
+}
+
 /// Validates a date written `YYYY-MM-DD`.
 pub fn validate_date(field: &'static str, value: &str) -> Result<(), FieldError> {
     let format = time::macros::format_description!("[year]-[month]-[day]");
@@ -208,12 +242,7 @@ pub fn validate_result(
                 .into(),
         });
     }
-    if input.notes.chars().count() > 10_000 {
-        return Err(FieldError {
-            field: "notes",
-            message: "notes are limited to 10,000 characters".into(),
-        });
-    }
+    validate_text("notes", &input.notes, 10_000)?;
     match (input.maturity, scale) {
         (None, _) => {}
         (Some(m), Some((lo, hi))) if (i64::from(lo)..=i64::from(hi)).contains(&m) => {}
@@ -248,6 +277,7 @@ pub fn validate_header(
             message: "give the assessment a title of 1 to 200 characters".into(),
         });
     }
+    validate_text("title", title, 200)?;
     if let Some(s) = period_start {
         validate_date("period_start", s)?;
     }
@@ -563,6 +593,16 @@ mod tests {
             ..Default::default()
         };
         validate_result(Outcome::Conformant, &input, Some((1, 4))).unwrap();
+    }
+
+    #[test]
+    fn control_characters_are_refused() {
+        assert!(validate_text("notes", "a\0b", 100).is_err());
+        assert!(validate_text("notes", "a\u{7}b", 100).is_err());
+        validate_text("notes", "行1\n行2\tタブ", 100).unwrap();
+        assert!(validate_text("notes", "あいう", 2).is_err());
+        assert!(validate_ref("4.2\0").is_err());
+        validate_ref("SR 1.1 RE 1").unwrap();
     }
 
     #[test]

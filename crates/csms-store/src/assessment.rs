@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use csms_domain::assessment::{
     Assessment, AssessmentStatus, EvidenceLink, Outcome, RequirementResult, ResultInput, Tally,
+    validate_ref, validate_text,
 };
 use csms_domain::org::FieldError;
 use csms_domain::trail::{Actor, Audited, Change};
@@ -130,6 +131,18 @@ impl Store {
                 });
             }
             Some(before) => {
+                if new.kind == "framework" {
+                    // Approved results must keep the catalog they were made with.
+                    let approved: i64 = on!(&mut *tx, c => sqlx::query_scalar(
+                        "SELECT COUNT(*) FROM assessments WHERE org_id = $1 AND framework_id = $2 AND status = 'approved'"
+                    ).bind(org_id).bind(&new.ref_id).fetch_one(&mut *c).await?);
+                    if approved > 0 {
+                        return Err(StoreError::Locked(format!(
+                            "framework '{}' is used by {approved} approved assessment(s), which must keep the catalog they were made with; import the new version under another id",
+                            new.ref_id
+                        )));
+                    }
+                }
                 let after = OrgCatalog {
                     name_ja: new.name_ja,
                     name_en: new.name_en,
@@ -174,7 +187,8 @@ impl Store {
                 ).bind(row.id).bind(org_id).bind(&row.kind).bind(&row.ref_id).bind(&row.name_ja).bind(&row.name_en)
                 .bind(&row.source_name).bind(&new.content).bind(&row.content_sha256).bind(row.node_count)
                 .bind(Ts(now)).bind(actor.user_id)
-                .execute(&mut *c).await?.rows_affected());
+                .execute(&mut *c).await
+                .map_err(|e| StoreError::unique(e, "catalog", "id", &row.ref_id))?.rows_affected());
                 trail::append(
                     tx,
                     self,
@@ -227,12 +241,42 @@ impl Store {
         Ok(out)
     }
 
-    /// Sets (or, with an empty body, removes) the licensed wording of a node in one language.
+    /// Sets (or, with an empty body, removes) the licensed wording of nodes, each in one
+    /// language, in one transaction: all or nothing.
     pub async fn set_licensed_wording(
         &self,
         actor: &Actor,
         org_id: Uuid,
-        w: WordingInput<'_>,
+        items: &[WordingInput<'_>],
+    ) -> Result<()> {
+        for w in items {
+            if w.lang != "ja" && w.lang != "en" {
+                return Err(FieldError {
+                    field: "lang",
+                    message: format!("'{}' is not a language; use ja or en", w.lang),
+                }
+                .into());
+            }
+            validate_ref(w.node_ref)?;
+            validate_text("body", w.body, 20_000)?;
+            validate_text("source", w.source, 300)?;
+        }
+        let now = csms_domain::time::now();
+        let mut tx = self.begin().await?;
+        for w in items {
+            self.set_one_wording(&mut tx, actor, org_id, now, w).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn set_one_wording(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        org_id: Uuid,
+        now: OffsetDateTime,
+        w: &WordingInput<'_>,
     ) -> Result<()> {
         let WordingInput {
             framework_id,
@@ -240,24 +284,8 @@ impl Store {
             lang,
             body,
             source,
-        } = w;
-        if lang != "ja" && lang != "en" {
-            return Err(FieldError {
-                field: "lang",
-                message: format!("'{lang}' is not a language; use ja or en"),
-            }
-            .into());
-        }
-        if body.chars().count() > 20_000 {
-            return Err(FieldError {
-                field: "body",
-                message: "the wording is limited to 20,000 characters".into(),
-            }
-            .into());
-        }
-        let now = csms_domain::time::now();
-        let mut tx = self.begin().await?;
-        let before: Option<LicensedWording> = on!(&mut tx, c => sqlx::query_as(
+        } = *w;
+        let before: Option<LicensedWording> = on!(&mut *tx, c => sqlx::query_as(
             "SELECT id, framework_id, node_ref, lang, body, source, version FROM licensed_wording \
              WHERE org_id = $1 AND framework_id = $2 AND node_ref = $3 AND lang = $4"
         ).bind(org_id).bind(framework_id).bind(node_ref).bind(lang).fetch_optional(&mut *c).await?);
@@ -265,14 +293,8 @@ impl Store {
         match (&before, body.is_empty()) {
             (None, true) => return Ok(()),
             (Some(b), true) => {
-                on!(&mut tx, c => sqlx::query("DELETE FROM licensed_wording WHERE id = $1").bind(b.id).execute(&mut *c).await?.rows_affected());
-                trail::append(
-                    &mut tx,
-                    self,
-                    actor,
-                    Change::of(org_id, "delete", Some(b), None),
-                )
-                .await?;
+                on!(&mut *tx, c => sqlx::query("DELETE FROM licensed_wording WHERE id = $1").bind(b.id).execute(&mut *c).await?.rows_affected());
+                trail::append(tx, self, actor, Change::of(org_id, "delete", Some(b), None)).await?;
             }
             (Some(b), false) => {
                 let after = LicensedWording {
@@ -281,11 +303,11 @@ impl Store {
                     version: b.version + 1,
                     ..b.clone()
                 };
-                on!(&mut tx, c => sqlx::query(
+                on!(&mut *tx, c => sqlx::query(
                     "UPDATE licensed_wording SET body = $1, source = $2, updated_at = $3, updated_by = $4, version = version + 1 WHERE id = $5"
                 ).bind(&after.body).bind(&after.source).bind(Ts(now)).bind(actor.user_id).bind(b.id).execute(&mut *c).await?.rows_affected());
                 trail::append(
-                    &mut tx,
+                    tx,
                     self,
                     actor,
                     Change::of(org_id, "update", Some(b), Some(&after)),
@@ -302,13 +324,13 @@ impl Store {
                     source: source.to_owned(),
                     version: 1,
                 };
-                on!(&mut tx, c => sqlx::query(
+                on!(&mut *tx, c => sqlx::query(
                     "INSERT INTO licensed_wording (id, org_id, framework_id, node_ref, lang, body, source, created_at, created_by, updated_at, updated_by, version) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $8, $9, 1)"
                 ).bind(row.id).bind(org_id).bind(&row.framework_id).bind(&row.node_ref).bind(&row.lang).bind(&row.body).bind(&row.source)
                 .bind(Ts(now)).bind(actor.user_id).execute(&mut *c).await?.rows_affected());
                 trail::append(
-                    &mut tx,
+                    tx,
                     self,
                     actor,
                     Change::of(org_id, "create", None, Some(&row)),
@@ -316,7 +338,6 @@ impl Store {
                 .await?;
             }
         }
-        tx.commit().await?;
         Ok(())
     }
 }
@@ -522,6 +543,11 @@ impl Store {
             new.period_start.as_deref(),
             new.period_end.as_deref(),
         )?;
+        validate_text("scope", &new.scope, 5_000)?;
+        validate_text("assessors", &new.assessors, 2_000)?;
+        for r in assessable_refs {
+            validate_ref(r)?;
+        }
         if assessable_refs.is_empty() {
             return Err(FieldError {
                 field: "framework_id",
@@ -629,6 +655,8 @@ impl Store {
             patch.period_start.as_deref(),
             patch.period_end.as_deref(),
         )?;
+        validate_text("scope", &patch.scope, 5_000)?;
+        validate_text("assessors", &patch.assessors, 2_000)?;
         let mut tx = self.begin().await?;
         let before = open_assessment(&mut tx, org_id, id).await?;
         check_version("assessment", id, expected_version, before.version)?;
@@ -677,6 +705,7 @@ impl Store {
         expected_version: i64,
         note: &str,
     ) -> Result<Assessment> {
+        validate_text("note", note, 2_000)?;
         let mut tx = self.begin().await?;
         let before = open_assessment(&mut tx, org_id, id).await?;
         check_version("assessment", id, expected_version, before.version)?;
@@ -756,6 +785,7 @@ impl Store {
         open_assessment(&mut tx, org_id, assessment_id).await?;
         let mut out = Vec::with_capacity(changes.len());
         for ch in changes {
+            validate_ref(&ch.node_ref)?;
             csms_domain::assessment::validate_result(ch.outcome, &ch.input, None).or_else(|e| {
                 // The scale was checked by the caller; only the other rules matter here.
                 if e.field == "maturity" {
@@ -841,6 +871,9 @@ impl Store {
         location: &str,
     ) -> Result<EvidenceLink> {
         let label = label.trim();
+        validate_ref(node_ref)?;
+        validate_text("label", label, 300)?;
+        validate_text("location", location, 2_000)?;
         if label.is_empty() || label.chars().count() > 300 {
             return Err(FieldError {
                 field: "label",
@@ -1006,7 +1039,14 @@ impl Store {
 }
 
 /// Reads an assessment in a write transaction and refuses to go on when it is approved.
+///
+/// The assessment row is locked first (an `UPDATE` that changes nothing): on PostgreSQL a write
+/// and a concurrent approval then queue on the row instead of both committing, so nothing is
+/// ever written into an approved assessment. (SQLite's single writer serializes anyway.)
 async fn open_assessment(tx: &mut Tx, org_id: Uuid, id: Uuid) -> Result<Assessment> {
+    on!(tx, c => sqlx::query(
+        "UPDATE assessments SET version = version WHERE org_id = $1 AND id = $2"
+    ).bind(org_id).bind(id).execute(&mut *c).await?.rows_affected());
     let row: Option<AssessmentRow> = on!(tx, c => sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {ASSESSMENT_COLUMNS} FROM assessments WHERE org_id = $1 AND id = $2"
     ))).bind(org_id).bind(id).fetch_optional(&mut *c).await?);

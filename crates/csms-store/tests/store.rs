@@ -61,6 +61,7 @@ on_both_backends!(
     an_approved_assessment_is_locked,
     result_edits_conflict_and_batches_are_all_or_nothing,
     imported_catalogs_and_licensed_wording,
+    nothing_is_written_into_an_assessment_after_its_approval,
 );
 
 fn cli() -> Actor {
@@ -451,13 +452,13 @@ async fn fill(store: &Store) {
         .set_licensed_wording(
             &cli(),
             o.id,
-            WordingInput {
+            &[WordingInput {
                 framework_id: "jipdec-csms-2010",
                 node_ref: "4.2.2.1",
                 lang: "ja",
                 body: "（ライセンス文言）",
                 source: "JIS",
-            },
+            }],
         )
         .await
         .unwrap();
@@ -737,13 +738,13 @@ async fn imported_catalogs_and_licensed_wording(db: &TestDb) {
         .set_licensed_wording(
             &cli(),
             o.id,
-            WordingInput {
+            &[WordingInput {
                 framework_id: "jipdec-csms-2010",
                 node_ref: "4.2.3.1",
                 lang: "ja",
                 body: "公式文言",
                 source: "JIS Q 62443",
-            },
+            }],
         )
         .await
         .unwrap();
@@ -763,16 +764,57 @@ async fn imported_catalogs_and_licensed_wording(db: &TestDb) {
         .set_licensed_wording(
             &cli(),
             o.id,
-            WordingInput {
+            &[WordingInput {
                 framework_id: "jipdec-csms-2010",
                 node_ref: "4.2.3.1",
                 lang: "ja",
                 body: "",
                 source: "",
-            },
+            }],
         )
         .await
         .unwrap();
+    // Both languages in one transaction: a bad second item stores neither.
+    let long = "x".repeat(20_001);
+    let err = store
+        .set_licensed_wording(
+            &cli(),
+            o.id,
+            &[
+                WordingInput {
+                    framework_id: "jipdec-csms-2010",
+                    node_ref: "4.2.3.2",
+                    lang: "ja",
+                    body: "文言",
+                    source: "",
+                },
+                WordingInput {
+                    framework_id: "jipdec-csms-2010",
+                    node_ref: "4.2.3.2",
+                    lang: "en",
+                    body: &long,
+                    source: "",
+                },
+            ],
+        )
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("body"), "{err}");
+    let err = store
+        .set_licensed_wording(
+            &cli(),
+            o.id,
+            &[WordingInput {
+                framework_id: "jipdec-csms-2010",
+                node_ref: "4.2.3.2",
+                lang: "ja",
+                body: "a\0b",
+                source: "",
+            }],
+        )
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("control character"), "{err}");
     assert!(
         store
             .licensed_wording(o.id, "jipdec-csms-2010")
@@ -1181,4 +1223,63 @@ async fn incremental_verification_checks_what_was_added(db: &TestDb) {
         .await
         .unwrap_err();
     assert!(e.to_string().contains("record #6"), "{e}");
+}
+
+/// Writers racing an approval: every write either lands before the approval or is refused.
+async fn nothing_is_written_into_an_assessment_after_its_approval(db: &TestDb) {
+    let store = &db.store;
+    let o = org(store, "kashima").await;
+    let refs: Vec<String> = (1..=40).map(|i| format!("R{i}")).collect();
+    let a = store
+        .create_assessment(
+            &cli(),
+            o.id,
+            NewAssessment {
+                framework_id: "test".into(),
+                title: "race".into(),
+                ..Default::default()
+            },
+            &refs,
+        )
+        .await
+        .unwrap();
+    let mut tasks = Vec::new();
+    for r in refs.clone() {
+        let s = store.clone();
+        let org_id = o.id;
+        tasks.push(tokio::spawn(async move {
+            let _ = s
+                .set_result(&cli(), org_id, a.id, change(&r, 1, Outcome::Conformant, ""))
+                .await;
+            let _ = s.add_evidence(&cli(), org_id, a.id, &r, "DOC", "").await;
+        }));
+    }
+    let approver = {
+        let s = store.clone();
+        let org_id = o.id;
+        tokio::spawn(async move {
+            tokio::task::yield_now().await;
+            s.approve_assessment(&cli(), org_id, a.id, 1, "").await
+        })
+    };
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let approved = approver.await.unwrap().unwrap();
+    let at = approved.approved_at.unwrap();
+    for r in store.results(o.id, a.id).await.unwrap() {
+        assert!(
+            r.updated_at <= at,
+            "{} changed after the approval",
+            r.node_ref
+        );
+    }
+    for e in store.evidence(o.id, a.id, None).await.unwrap() {
+        assert!(
+            e.created_at <= at,
+            "evidence for {} added after the approval",
+            e.node_ref
+        );
+    }
+    store.verify_trail().await.unwrap();
 }

@@ -666,25 +666,20 @@ pub async fn save_wording(
     if fw.node(&form.reference).is_none() {
         return error_page(&caller, StatusCode::NOT_FOUND, "error-not-found");
     }
-    for (lang, body) in [("ja", &form.ja), ("en", &form.en)] {
-        if let Err(e) = state
-            .store()
-            .set_licensed_wording(
-                &caller.actor(),
-                org.id,
-                WordingInput {
-                    framework_id: fw.id(),
-                    node_ref: &form.reference,
-                    lang,
-                    body,
-                    source: &form.source,
-                },
-            )
-            .await
-        {
-            let (s, _) = store_error(&caller.tr, &e);
-            return error_page(&caller, s, "error-invalid-page");
-        }
+    let items = [("ja", &form.ja), ("en", &form.en)].map(|(lang, body)| WordingInput {
+        framework_id: fw.id(),
+        node_ref: &form.reference,
+        lang,
+        body,
+        source: &form.source,
+    });
+    if let Err(e) = state
+        .store()
+        .set_licensed_wording(&caller.actor(), org.id, &items)
+        .await
+    {
+        let (s, _) = store_error(&caller.tr, &e);
+        return error_page(&caller, s, "error-invalid-page");
     }
     Redirect::to(&format!(
         "/o/{}/requirements/{}/node?ref={}&notice=wording-saved",
