@@ -164,6 +164,24 @@ describe("Conformance assessment in Chromium", () => {
     });
   }
 
+  it("imports a CISO Assistant library from the page, and names the problem in a bad one", async () => {
+    const context = await app.context({ locale: "en-US" });
+    const page = await context.newPage();
+    await app.signIn(page, "sato");
+    await page.goto(`${app.base}/o/minato-chemical/requirements`);
+    const shared = join(import.meta.dirname, "..", "..", "..", "shared", "data", "catalogs", "ciso-assistant");
+    // A mapping set before its frameworks: refused in place, naming the missing framework.
+    await page.setInputFiles("#file", join(shared, "mapping-iso27001-2013-to-iso27001-2022.yaml"));
+    await page.click("#import-box button[type=submit]");
+    await page.locator("#import-errors").waitFor();
+    assert.match(await page.textContent("#import-errors"), /iso27001-2013/);
+    // A framework imports and is listed.
+    await page.setInputFiles("#file", join(shared, "cisa-cpg-2.0.yaml"));
+    await Promise.all([page.waitForURL(/notice=catalog-imported/), page.click("#import-box button[type=submit]")]);
+    assert.match(await page.textContent("#frameworks"), /ciso\.cisa-cpg-2\.0/);
+    await context.close();
+  });
+
   it("made no request outside the server", () => {
     assert.deepEqual(app.external, []);
   });

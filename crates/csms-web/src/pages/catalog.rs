@@ -169,6 +169,7 @@ pub async fn frameworks(
 pub async fn import(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
+    headers: axum::http::HeaderMap,
     mut multipart: Multipart,
 ) -> Response {
     let org = org_of(&caller);
@@ -231,11 +232,19 @@ pub async fn import(
         .await;
     };
     match import_text(&state, &caller, &org, &display_name, &text, replace).await {
-        Ok(_) => Redirect::to(&format!(
-            "/o/{}/requirements?notice=catalog-imported",
-            org.slug
-        ))
-        .into_response(),
+        Ok(_) => {
+            let to = format!("/o/{}/requirements?notice=catalog-imported", org.slug);
+            if headers.contains_key("hx-request") {
+                // htmx follows this with a full page load.
+                let mut res = StatusCode::NO_CONTENT.into_response();
+                if let Ok(v) = axum::http::HeaderValue::from_str(&to) {
+                    res.headers_mut().insert("hx-redirect", v);
+                }
+                res
+            } else {
+                Redirect::to(&to).into_response()
+            }
+        }
         Err((status, errors)) => frameworks_page(&state, &caller, None, errors, status).await,
     }
 }
