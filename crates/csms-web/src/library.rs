@@ -18,6 +18,9 @@ pub struct Indexed {
     pub by_ref: HashMap<String, usize>,
     pub children: Vec<Vec<usize>>,
     pub roots: Vec<usize>,
+    /// Each node's parent, and its nearest non-assessable ancestor (computed once).
+    parents: Vec<Option<usize>>,
+    groups: Vec<Option<usize>>,
     /// `None` for shipped catalogs; the import record otherwise.
     pub imported: Option<OrgCatalog>,
 }
@@ -32,17 +35,40 @@ impl Indexed {
             .collect();
         let mut children = vec![Vec::new(); catalog.nodes.len()];
         let mut roots = Vec::new();
+        let mut parents = vec![None; catalog.nodes.len()];
         for (i, n) in catalog.nodes.iter().enumerate() {
             match n.parent.as_ref().and_then(|p| by_ref.get(p)) {
-                Some(&p) => children[p].push(i),
+                Some(&p) => {
+                    children[p].push(i);
+                    parents[i] = Some(p);
+                }
                 None => roots.push(i),
             }
         }
+        let groups = (0..catalog.nodes.len())
+            .map(|i| {
+                let mut at = parents[i];
+                let mut steps = 0;
+                while let Some(p) = at {
+                    if !catalog.nodes[p].assessable {
+                        return Some(p);
+                    }
+                    at = parents[p];
+                    steps += 1;
+                    if steps > catalog.nodes.len() {
+                        break;
+                    }
+                }
+                None
+            })
+            .collect();
         Indexed {
             catalog,
             by_ref,
             children,
             roots,
+            parents,
+            groups,
             imported,
         }
     }
@@ -56,10 +82,7 @@ impl Indexed {
     }
 
     pub fn parent_of(&self, i: usize) -> Option<usize> {
-        self.catalog.nodes[i]
-            .parent
-            .as_ref()
-            .and_then(|p| self.by_ref.get(p).copied())
+        self.parents[i]
     }
 
     /// The tree as the roll-ups see it.
@@ -109,19 +132,7 @@ impl Indexed {
     /// The nearest ancestor of node `i` that is not assessable (the clause or element a
     /// requirement sits under), for grouping.
     pub fn group_of(&self, i: usize) -> Option<usize> {
-        let mut at = self.parent_of(i);
-        let mut steps = 0;
-        while let Some(p) = at {
-            if !self.catalog.nodes[p].assessable {
-                return Some(p);
-            }
-            at = self.parent_of(p);
-            steps += 1;
-            if steps > self.catalog.nodes.len() {
-                break;
-            }
-        }
-        None
+        self.groups[i]
     }
 }
 

@@ -1169,13 +1169,23 @@ async fn a_27001_assessment_prefills_a_csms_assessment() {
             .iter()
             .all(|r| r.outcome == csms_domain::assessment::Outcome::NotAssessed)
     );
+    // A tick without the version and proposal shown, or with a stale one, applies nothing.
+    for form in [
+        format!("from={iso}&take=4.2.3.1"),
+        format!("from={iso}&take=4.2.3.1&v%3A4.2.3.1=1&p%3A4.2.3.1=conformant"),
+    ] {
+        let (s, _, _) = app
+            .post_form(&format!("{base}/prefill"), Some(&manager), &form, true)
+            .await;
+        assert_eq!(s, StatusCode::CONFLICT, "{form}");
+    }
     // Apply one: 4.2.3.1 (risk assessment) relates to 27001 controls by a derived mapping, so
     // the proposal is capped at partial.
     let (s, _, _) = app
         .post_form(
             &format!("{base}/prefill"),
             Some(&manager),
-            &format!("from={iso}&take=4.2.3.1&v%3A4.2.3.1=1"),
+            &format!("from={iso}&take=4.2.3.1&v%3A4.2.3.1=1&p%3A4.2.3.1=partial"),
             true,
         )
         .await;

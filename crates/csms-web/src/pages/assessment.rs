@@ -1530,10 +1530,23 @@ pub async fn apply_prefill(
         .iter()
         .filter_map(|(k, v)| Some((k.strip_prefix("v:")?, v.parse().ok()?)))
         .collect();
+    let shown: HashMap<&str, &str> = fields
+        .iter()
+        .filter_map(|(k, v)| Some((k.strip_prefix("p:")?, v.as_str())))
+        .collect();
     let props = match proposals(&state, &caller, &l, &source).await {
         Ok(p) => p,
         Err(e) => return fail(&caller, &e),
     };
+    // Every ticked proposal must name the version the user saw and the proposal shown: if
+    // either moved on since (a colleague's edit, a change in the other assessment), nothing is
+    // applied and the user looks again.
+    for p in props.iter().filter(|p| take.contains(p.reference.as_str())) {
+        let r = p.reference.as_str();
+        if versions.get(r) != Some(&p.version) || shown.get(r) != Some(&p.proposed.as_str()) {
+            return error_page(&caller, StatusCode::CONFLICT, "error-conflict-page");
+        }
+    }
     let results = by_ref(
         state
             .store()
@@ -1575,10 +1588,7 @@ pub async fn apply_prefill(
                 None => note,
             };
             ResultChange {
-                version: versions
-                    .get(p.reference.as_str())
-                    .copied()
-                    .unwrap_or(p.version),
+                version: p.version,
                 input: ResultInput {
                     outcome: Some(p.proposed),
                     maturity: existing.and_then(|r| r.maturity),
