@@ -291,6 +291,15 @@ pub(crate) async fn import_text(
         let text = text.to_owned();
         let file_name = file_name.to_owned();
         let known: Vec<csms_catalog::Catalog> = known.into_iter().cloned().collect();
+        // One import parses at a time per instance: parsing is CPU work on the blocking pool,
+        // which sign-in hashing shares.
+        static IMPORTS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
+        let _permit = IMPORTS.acquire().await.map_err(|_| {
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                vec![caller.tr.t("error-internal")],
+            )
+        })?;
         tokio::task::spawn_blocking(move || {
             let refs: Vec<&csms_catalog::Catalog> = known.iter().collect();
             csms_catalog::import(&file_name, &text, &refs)
