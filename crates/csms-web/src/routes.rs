@@ -206,6 +206,12 @@ fn routes() -> Vec<Route> {
             post(pages::assessment::approve)
         ),
         route!(
+            POST,
+            "/o/{org}/assessments/{id}/edit",
+            OrgManage,
+            post(pages::assessment::edit)
+        ),
+        route!(
             GET,
             "/o/{org}/assessments/{id}/export.xlsx",
             OrgRead,

@@ -1076,6 +1076,29 @@ async fn an_assessment_is_recorded_rolled_up_and_locked() {
             .unwrap()
             .contains("spreadsheetml")
     );
+    // The header can be edited while in progress; a stale version conflicts.
+    let (s, _, _) = app
+        .post_form(&format!("{base}/edit"), Some(&manager), "version=1&title=Renamed&scope=DCS+and+SIS&period_start=2026-04-01&period_end=2027-03-31&assessors=", true)
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let (s, _, _) = app
+        .post_form(
+            &format!("{base}/edit"),
+            Some(&manager),
+            "version=1&title=Again",
+            true,
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    let (s, _, _) = app
+        .post_form(
+            &format!("{base}/edit"),
+            Some(&contributor),
+            "version=2&title=Mine",
+            true,
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
     // A contributor cannot approve; a manager can, and then nothing changes any more.
     let (s, _, _) = app
         .post_form(
@@ -1090,7 +1113,7 @@ async fn an_assessment_is_recorded_rolled_up_and_locked() {
         .post_form(
             &format!("{base}/approve"),
             Some(&manager),
-            "version=1&note=%E7%B5%8C%E5%96%B6%E3%83%AC%E3%83%93%E3%83%A5%E3%83%BC",
+            "version=2&note=%E7%B5%8C%E5%96%B6%E3%83%AC%E3%83%93%E3%83%A5%E3%83%BC",
             true,
         )
         .await;

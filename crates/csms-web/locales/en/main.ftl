@@ -283,6 +283,7 @@ assessment-compare-with = Compare with
 assessment-compare-same-title = Different frameworks
 assessment-compare-same = Only assessments of the same framework can be compared.
 assessment-approve = Approve
+assessment-edit = Edit title, scope, period and assessors
 assessment-approve-hint = Approval locks the assessment: nothing in it can change afterwards. Start a new assessment to record later changes.
 assessment-approval-note = Note (e.g. the management review that approved it)
 assessment-locked = This assessment is approved and locked.

@@ -283,6 +283,7 @@ assessment-compare-with = 比較する評価
 assessment-compare-same-title = フレームワークが異なります
 assessment-compare-same = 比較できるのは同じフレームワークの評価どうしだけです。
 assessment-approve = 承認
+assessment-edit = 名称・適用範囲・期間・評価者を編集
 assessment-approve-hint = 承認すると評価はロックされ、以後は変更できません。その後の変化は新しい評価を開始して記録してください。
 assessment-approval-note = 備考（承認したマネジメントレビューなど）
 assessment-locked = この評価は承認済みのためロックされています。

@@ -1164,6 +1164,62 @@ pub async fn remove_evidence(
 // Approval
 
 #[derive(Debug, Deserialize)]
+pub struct EditForm {
+    pub version: i64,
+    #[serde(default)]
+    pub title: String,
+    #[serde(default)]
+    pub scope: String,
+    #[serde(default)]
+    pub period_start: String,
+    #[serde(default)]
+    pub period_end: String,
+    #[serde(default)]
+    pub assessors: String,
+}
+
+/// Changes the header of an assessment in progress (title, scope, period, assessors).
+pub async fn edit(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path((_, id)): Path<(String, Uuid)>,
+    Form(form): Form<EditForm>,
+) -> Response {
+    let org = org_of(&caller);
+    let patch = csms_store::assessment::AssessmentPatch {
+        title: form.title,
+        scope: form.scope,
+        period_start: opt(&form.period_start),
+        period_end: opt(&form.period_end),
+        assessors: form.assessors,
+    };
+    match state
+        .store()
+        .update_assessment(&caller.actor(), org.id, id, form.version, patch)
+        .await
+    {
+        Ok(_) => {
+            Redirect::to(&format!("/o/{}/assessments/{id}?notice=saved", org.slug)).into_response()
+        }
+        Err(StoreError::NotFound { .. }) => {
+            error_page(&caller, StatusCode::NOT_FOUND, "error-not-found")
+        }
+        Err(e) => {
+            let (status, _) = store_error(&caller.tr, &e);
+            error_page(
+                &caller,
+                status,
+                match e {
+                    StoreError::Locked(_) => "error-locked",
+                    StoreError::Conflict { .. } => "error-conflict-page",
+                    _ => "error-invalid-page",
+                },
+            )
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
 pub struct ApproveForm {
     pub version: i64,
     #[serde(default)]
