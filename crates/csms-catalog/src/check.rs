@@ -5,44 +5,11 @@ use std::collections::HashMap;
 use serde_saphyr::Spanned;
 
 use crate::Diagnostic;
+use crate::limits::{self, Depths, MAX_NODES, Report};
 use crate::model::*;
 
 const FORMAT: &str = "opencsms-catalog/1";
 const FLAGS: &[&str] = &["unverified"];
-
-struct Report<'f> {
-    file: &'f str,
-    diagnostics: Vec<Diagnostic>,
-}
-
-impl Report<'_> {
-    fn add(&mut self, line: u64, message: impl Into<String>) {
-        self.diagnostics.push(Diagnostic {
-            file: self.file.to_owned(),
-            line,
-            message: message.into(),
-        });
-    }
-
-    /// Both languages of a text, reporting what is missing.
-    fn bilingual(&mut self, line: u64, what: &str, text: Option<&RawText>) -> Bilingual {
-        let empty = RawText::default();
-        let text = text.unwrap_or(&empty);
-        let mut pick = |lang: &str, value: &Option<String>| match value.as_deref().map(str::trim) {
-            Some(v) if !v.is_empty() => v.to_owned(),
-            _ => {
-                self.add(
-                    line,
-                    format!("{what} has no {lang} text; give both ja and en"),
-                );
-                String::new()
-            }
-        };
-        let ja = pick("ja", &text.ja);
-        let en = pick("en", &text.en);
-        Bilingual { ja, en }
-    }
-}
 
 fn line<T>(s: &Spanned<T>) -> u64 {
     s.defined.line()
@@ -56,10 +23,7 @@ fn valid_id(id: &str) -> bool {
 }
 
 pub(crate) fn check(file: &str, raw: RawCatalog) -> Result<Catalog, Vec<Diagnostic>> {
-    let mut r = Report {
-        file,
-        diagnostics: Vec::new(),
-    };
+    let mut r = Report::new(file);
     if raw.format.value != FORMAT {
         r.add(
             line(&raw.format),
@@ -101,60 +65,82 @@ pub(crate) fn check(file: &str, raw: RawCatalog) -> Result<Catalog, Vec<Diagnost
             .collect(),
     });
 
-    // Refs: unique; parents exist; no cycles.
-    let mut first_seen: HashMap<&str, u64> = HashMap::new();
-    for n in &raw.nodes {
+    if raw.nodes.len() > MAX_NODES {
+        r.add(
+            line(&raw.nodes[MAX_NODES]),
+            format!(
+                "the catalog has {} nodes; OpenCSMS imports at most {}",
+                limits::thousands(raw.nodes.len()),
+                limits::thousands(MAX_NODES)
+            ),
+        );
+        return Err(r.finish());
+    }
+    r.nul_name(fw_line, "the framework name", &name);
+
+    // Refs: unique and one line; parents exist; no cycles; not too deep.
+    let mut first_seen: HashMap<&str, (u64, usize)> = HashMap::new();
+    let mut unprintable = false;
+    for (i, n) in raw.nodes.iter().enumerate() {
         let reference = n.value.reference.as_str();
         if reference.trim().is_empty() {
             r.add(line(n), "a node has an empty ref");
         }
-        if let Some(first) = first_seen.get(reference) {
+        if r.control(line(n), "a node", "ref", reference) {
+            unprintable = true;
+            continue;
+        }
+        for x in &n.value.references {
+            let who = format!("node {reference:?}");
+            unprintable |= r.control(line(n), &who, "reference framework", &x.framework)
+                || r.control(line(n), &who, "reference ref", &x.reference);
+        }
+        if let Some((first, _)) = first_seen.get(reference) {
             r.add(
                 line(n),
                 format!("duplicate ref '{reference}' (first defined at line {first}); every ref must be unique"),
             );
         } else {
-            first_seen.insert(reference, line(n));
+            first_seen.insert(reference, (line(n), i));
         }
     }
-    let parent_of: HashMap<&str, &str> = raw
-        .nodes
-        .iter()
-        .filter_map(|n| {
-            n.value
-                .parent
-                .as_deref()
-                .map(|p| (n.value.reference.as_str(), p))
-        })
-        .collect();
-    for n in &raw.nodes {
+    if unprintable {
+        // The other messages quote refs; stop before they break lines.
+        return Err(r.finish());
+    }
+    let mut parent: Vec<Option<usize>> = vec![None; raw.nodes.len()];
+    for (i, n) in raw.nodes.iter().enumerate() {
         let v = &n.value;
         if let Some(p) = v.parent.as_deref() {
-            if !first_seen.contains_key(p) {
-                r.add(
+            match first_seen.get(p) {
+                Some(&(_, pi)) => parent[i] = Some(pi),
+                None => r.add(
                     line(n),
                     format!(
                         "node '{}' names parent '{p}', which is not a ref in this file",
                         v.reference
                     ),
-                );
-            } else {
-                // Walk up; a walk longer than the node count means a cycle.
-                let mut at = p;
-                let mut steps = 0;
-                while let Some(next) = parent_of.get(at) {
-                    steps += 1;
-                    if *next == v.reference || steps > raw.nodes.len() {
-                        r.add(
-                            line(n),
-                            format!("node '{}' is its own ancestor (a cycle through '{p}'); fix the parents", v.reference),
-                        );
-                        break;
-                    }
-                    at = next;
-                }
+                ),
             }
         }
+    }
+    let depths = Depths::of(&parent);
+    for (i, n) in raw.nodes.iter().enumerate() {
+        if depths.on_cycle[i] {
+            let v = &n.value;
+            r.add(
+                line(n),
+                format!(
+                    "node '{}' is its own ancestor (a cycle through '{}'); fix the parents",
+                    v.reference,
+                    v.parent.as_deref().unwrap_or_default()
+                ),
+            );
+        }
+    }
+    if let Some((i, depth)) = depths.too_deep() {
+        let n = &raw.nodes[i];
+        r.add(line(n), limits::too_deep_message(&n.value.reference, depth));
     }
 
     let mut nodes = Vec::with_capacity(raw.nodes.len());
@@ -205,7 +191,7 @@ pub(crate) fn check(file: &str, raw: RawCatalog) -> Result<Catalog, Vec<Diagnost
     if nodes.is_empty() {
         r.add(0, "the catalog has no nodes");
     }
-    if r.diagnostics.is_empty() {
+    if r.is_empty() {
         Ok(Catalog {
             framework: Framework {
                 id: fw.id.value,
@@ -219,6 +205,6 @@ pub(crate) fn check(file: &str, raw: RawCatalog) -> Result<Catalog, Vec<Diagnost
             nodes,
         })
     } else {
-        Err(r.diagnostics)
+        Err(r.finish())
     }
 }

@@ -20,8 +20,8 @@
 //!   that ref_id. A node without a ref_id, or whose ref_id several nodes share, gets the last
 //!   segment of its URN (`urn:…:otcc:node4` → `node4`); if that is empty or already taken, a
 //!   suffix `#2`, `#3`, … makes it unique (nodes are numbered in file order, so the rule is
-//!   stable for a given file). Unique ref_ids are assigned first, so a derived ref never takes
-//!   a ref_id.
+//!   stable for a given file; each name counts its own suffixes, skipping those already
+//!   taken). Unique ref_ids are assigned first, so a derived ref never takes a ref_id.
 //! - **Nodes.** One node per `requirement_node`, in file order; `parent` is the ref of the
 //!   node named by `parent_urn`. Kind: `requirement` when assessable; otherwise `clause` at
 //!   depth 1 and `element` deeper (depth from `depth`, else counted along the parents).
@@ -37,6 +37,13 @@
 //!   intersect keep their meaning, anything else becomes `related`. A pair given twice with
 //!   the same relationship is kept once (bases merged); given twice with different
 //!   relationships, it is an error. Basis = `rationale: annotation` (whichever are present).
+//!   Every mapping set gets provenance `imported`.
+//! - **Limits.** A framework has at most [`crate::MAX_NODES`] nodes and its tree at most
+//!   [`crate::MAX_DEPTH`] levels; a report lists at most [`crate::MAX_DIAGNOSTICS`] problems.
+//!   Node URNs, ref_ids and parent_urns must be one line of printable text, and names must not
+//!   hold a NUL. The node checks run in phases (URNs, then parents, then cycles and depth),
+//!   each stopping the framework when it finds a problem; every phase is linear in the
+//!   number of nodes.
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -45,6 +52,7 @@ use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize};
 use serde_saphyr::Spanned;
 
+use crate::limits::{self, Depths, MAX_NODES, Report};
 use crate::{
     Bilingual, Catalog, Diagnostic, Framework, Kind, Level, MappingEntry, MappingSet, Node,
     Provenance, Relationship, Scale,
@@ -207,21 +215,6 @@ fn line<T>(s: &Spanned<T>) -> u64 {
     s.defined.line()
 }
 
-struct Report<'f> {
-    file: &'f str,
-    diagnostics: Vec<Diagnostic>,
-}
-
-impl Report<'_> {
-    fn add(&mut self, line: u64, message: impl Into<String>) {
-        self.diagnostics.push(Diagnostic {
-            file: self.file.to_owned(),
-            line,
-            message: message.into(),
-        });
-    }
-}
-
 /// The id OpenCSMS gives a CISO Assistant object, derived from its URN (see the module docs).
 pub(crate) fn derived_id(urn: &str) -> String {
     let parts: Vec<&str> = urn.trim().split(':').collect();
@@ -357,10 +350,7 @@ pub(crate) fn import(
     if let Some(format) = text_of(&raw.format) {
         return opencsms(file, yaml, format, known);
     }
-    let mut r = Report {
-        file,
-        diagnostics: Vec::new(),
-    };
+    let mut r = Report::new(file);
     let Some(objects) = &raw.objects else {
         r.add(
             0,
@@ -370,7 +360,7 @@ pub(crate) fn import(
                  {CATALOG_FORMAT}` at the top level"
             ),
         );
-        return Err(r.diagnostics);
+        return Err(r.finish());
     };
     let objects_line = line(objects);
     let objects = &objects.value;
@@ -424,7 +414,7 @@ pub(crate) fn import(
             mappings.push(m);
         }
     }
-    if frameworks.is_empty() && mappings.is_empty() && r.diagnostics.is_empty() {
+    if frameworks.is_empty() && mappings.is_empty() && r.is_empty() {
         r.add(
             objects_line,
             "the library holds no `framework` and no `requirement_mapping_set`; OpenCSMS imports \
@@ -432,13 +422,13 @@ pub(crate) fn import(
              are not imported)",
         );
     }
-    if r.diagnostics.is_empty() {
+    if r.is_empty() {
         Ok(Library {
             frameworks,
             mappings,
         })
     } else {
-        Err(r.diagnostics)
+        Err(r.finish())
     }
 }
 
@@ -592,6 +582,8 @@ fn framework(
         lib,
         text(&fw.ref_id).unwrap_or(urn),
     );
+    r.control(fw_line, "a framework", "urn", urn);
+    r.nul_name(fw_line, &format!("the name of framework {urn:?}"), &name);
     let (en, ja) = Texts {
         description: text(&fw.description),
         ..Texts::default()
@@ -618,18 +610,44 @@ fn framework(
         );
         return None;
     }
-    let before = r.diagnostics.len();
+    if raw_nodes.len() > MAX_NODES {
+        r.add(
+            fw_line,
+            format!(
+                "the framework has {} requirement nodes; OpenCSMS imports at most {}",
+                limits::thousands(raw_nodes.len()),
+                limits::thousands(MAX_NODES)
+            ),
+        );
+        return None;
+    }
+    let before = r.count();
 
-    // Nodes by URN.
+    // Nodes by URN; URNs and ref_ids on one line.
     let mut by_urn: HashMap<String, usize> = HashMap::with_capacity(raw_nodes.len());
     for (i, n) in raw_nodes.iter().enumerate() {
-        match text(&n.value.urn) {
+        let v = &n.value;
+        let urn = text(&v.urn);
+        let who = match urn {
+            Some(u) => format!("node {u:?}"),
+            None => "a requirement node".to_owned(),
+        };
+        if let Some(ref_id) = text(&v.ref_id) {
+            r.control(line(n), &who, "ref_id", ref_id);
+        }
+        if let Some(p) = text(&v.parent_urn) {
+            r.control(line(n), &who, "parent_urn", p);
+        }
+        match urn {
             None => r.add(
                 line(n),
                 "a requirement node has no `urn`; every node needs one (parents and mappings \
                  name nodes by URN)",
             ),
             Some(u) => {
+                if r.control(line(n), "a requirement node", "urn", u) {
+                    continue;
+                }
                 if let Some(&first) = by_urn.get(&urn_key(u)) {
                     r.add(
                         line(n),
@@ -644,10 +662,13 @@ fn framework(
             }
         }
     }
+    if r.count() > before {
+        return None;
+    }
 
     let refs = references(raw_nodes);
 
-    // Parents, then depths.
+    // Parents, then depths (which finds cycles).
     let mut parent: Vec<Option<usize>> = vec![None; raw_nodes.len()];
     for (i, n) in raw_nodes.iter().enumerate() {
         if let Some(p) = text(&n.value.parent_urn) {
@@ -664,25 +685,28 @@ fn framework(
             }
         }
     }
+    if r.count() > before {
+        return None;
+    }
+    let depths = Depths::of(&parent);
     for (i, n) in raw_nodes.iter().enumerate() {
-        let mut at = i;
-        let mut steps = 0;
-        while let Some(p) = parent[at] {
-            steps += 1;
-            if p == i || steps > raw_nodes.len() {
-                r.add(
-                    line(n),
-                    format!(
-                        "node '{}' is its own ancestor (a cycle of parent_urn); fix the parents",
-                        refs[i]
-                    ),
-                );
-                break;
-            }
-            at = p;
+        if depths.on_cycle[i] {
+            r.add(
+                line(n),
+                format!(
+                    "node '{}' is its own ancestor (a cycle of parent_urn); fix the parents",
+                    refs[i]
+                ),
+            );
         }
     }
-    if r.diagnostics.len() > before {
+    if let Some((i, depth)) = depths.too_deep() {
+        r.add(
+            line(&raw_nodes[i]),
+            limits::too_deep_message(&refs[i], depth),
+        );
+    }
+    if r.count() > before {
         return None;
     }
 
@@ -703,17 +727,9 @@ fn framework(
             }),
         };
         let depth = text(&v.depth)
-            .and_then(|d| d.parse::<u32>().ok())
-            .unwrap_or_else(|| {
-                // Counted along the parents (no cycles: checked above).
-                let mut d = 1;
-                let mut at = i;
-                while let Some(p) = parent[at] {
-                    d += 1;
-                    at = p;
-                }
-                d
-            });
+            .and_then(|d| d.parse::<usize>().ok())
+            .or(depths.depth[i])
+            .unwrap_or(1);
         let kind = if assessable {
             Kind::Requirement
         } else if depth <= 1 {
@@ -766,7 +782,7 @@ fn framework(
             urn: text(&v.urn).map(str::to_owned),
         });
     }
-    if r.diagnostics.len() > before {
+    if r.count() > before {
         return None;
     }
     Some(Catalog {
@@ -803,6 +819,9 @@ fn references(raw_nodes: &[Spanned<RawNode>]) -> Vec<String> {
                 })
         })
         .collect();
+    // The next suffix to try for each base name: each try either takes a name or skips one
+    // already taken, so all nodes together take time linear in their number.
+    let mut next: HashMap<String, usize> = HashMap::new();
     for (i, n) in raw_nodes.iter().enumerate() {
         if refs[i].is_some() {
             continue;
@@ -811,14 +830,19 @@ fn references(raw_nodes: &[Spanned<RawNode>]) -> Vec<String> {
             .and_then(|u| u.rsplit(':').next())
             .map(str::trim)
             .filter(|t| !t.is_empty())
-            .unwrap_or("node")
-            .to_owned();
-        let mut candidate = tail.clone();
-        let mut k = 2;
-        while taken.contains(&candidate) {
-            candidate = format!("{tail}#{k}");
-            k += 1;
-        }
+            .unwrap_or("node");
+        let k = next.entry(tail.to_owned()).or_insert(1);
+        let candidate = loop {
+            let candidate = if *k == 1 {
+                tail.to_owned()
+            } else {
+                format!("{tail}#{k}")
+            };
+            *k += 1;
+            if !taken.contains(&candidate) {
+                break candidate;
+            }
+        };
         taken.insert(candidate.clone());
         refs[i] = Some(candidate);
     }
@@ -993,7 +1017,7 @@ fn mapping_set(
             .collect()
     };
     let (source_nodes, target_nodes) = (index(source), index(target));
-    let before = r.diagnostics.len();
+    let before = r.count();
     let mut entries: Vec<MappingEntry> = Vec::new();
     let mut seen: HashMap<(usize, usize), usize> = HashMap::new();
     for m in set.requirement_mappings.iter().flatten() {
@@ -1067,7 +1091,7 @@ fn mapping_set(
             basis,
         });
     }
-    if r.diagnostics.len() > before {
+    if r.count() > before {
         return None;
     }
     if entries.is_empty() {
@@ -1082,6 +1106,9 @@ fn mapping_set(
     }
     let fallback = format!("{} → {}", source.framework.id, target.framework.id);
     let name = name_of(&set.name, set.translations.as_ref(), lib, &fallback);
+    if r.nul_name(set_line, &format!("the name of mapping set {urn:?}"), &name) {
+        return None;
+    }
     let (en, ja) = Texts {
         description: text(&set.description),
         ..Texts::default()
@@ -1130,6 +1157,40 @@ mod tests {
         assert!(t.chars().count() <= TITLE_CHARS + 1);
         assert_eq!(short("first line\nsecond"), "first line");
         assert_eq!(short(&"x".repeat(100)).chars().count(), TITLE_CHARS + 1);
+    }
+
+    #[test]
+    fn refs_of_many_nameless_nodes_take_linear_time() {
+        let n = crate::MAX_NODES;
+        let yaml = "- {}\n".repeat(n);
+        let nodes: Vec<Spanned<RawNode>> = serde_saphyr::from_str(&yaml).unwrap();
+        let start = std::time::Instant::now();
+        let refs = references(&nodes);
+        let took = start.elapsed();
+        eprintln!("refs of {n} nodes `{{}}` in {took:?}");
+        assert!(took.as_secs() < 5, "{took:?}");
+        assert_eq!(refs[0], "node");
+        assert_eq!(refs[1], "node#2");
+        assert_eq!(refs[n - 1], format!("node#{n}"));
+        assert_eq!(refs.iter().collect::<HashSet<_>>().len(), n);
+    }
+
+    #[test]
+    fn derived_refs_skip_names_already_taken() {
+        let yaml = r#"
+- {urn: "u:1:x"}
+- {urn: "u:2:x", ref_id: "x#2"}
+- {urn: "u:3:x#2"}
+- {urn: "u:4:x"}
+- {urn: "u:5:x"}
+- {ref_id: "dup"}
+- {ref_id: "dup"}
+"#;
+        let nodes: Vec<Spanned<RawNode>> = serde_saphyr::from_str(yaml).unwrap();
+        assert_eq!(
+            references(&nodes),
+            ["x", "x#2", "x#2#2", "x#3", "x#4", "node", "node#2"]
+        );
     }
 
     #[test]

@@ -11,11 +11,15 @@
 
 mod check;
 mod ciso;
+mod limits;
 mod mapping;
 mod mapping_check;
 mod model;
 
+use std::sync::OnceLock;
+
 pub use ciso::Library;
+pub use limits::{MAX_DEPTH, MAX_DIAGNOSTICS, MAX_NODES};
 pub use mapping::{MappingEntry, MappingSet, Provenance, Relationship};
 pub use model::{Bilingual, Catalog, Framework, Kind, Level, Node, Reference, Scale};
 
@@ -91,8 +95,112 @@ pub fn check_mapping(
 /// [`Diagnostic`] whose message names the missing framework URN and says to import it first.
 /// The conversion rules (ids `ciso.…` derived from URNs, refs, kinds, languages,
 /// relationships) are documented in `src/ciso.rs`.
+///
+/// What an organization imports never passes for what OpenCSMS ships: a framework whose id is
+/// that of a shipped catalog, or a mapping set whose id is that of a shipped mapping set, is
+/// refused; and every mapping set read gets provenance [`Provenance::Imported`], whatever the
+/// file states (the stated provenance is kept at the end of its notes, e.g.
+/// `(the file states: official)`). The limits of [`MAX_NODES`], [`MAX_DEPTH`] and
+/// [`MAX_DIAGNOSTICS`] apply, and text that PostgreSQL cannot store (a NUL character) is
+/// refused, named by framework, node and field.
 pub fn import(file: &str, text: &str, known: &[&Catalog]) -> Result<Library, Vec<Diagnostic>> {
-    ciso::import(file, text, known)
+    let mut lib = check_file(file, text, known)?;
+    let (catalog_ids, mapping_ids) = shipped_ids();
+    let mut r = limits::Report::new(file);
+    for c in &lib.frameworks {
+        let id = &c.framework.id;
+        if catalog_ids.contains(id) {
+            let message = match &c.framework.urn {
+                Some(urn) => format!(
+                    "framework {urn} gets id '{id}', the id of a catalog shipped with OpenCSMS; \
+                     give the framework another URN so that it gets another id"
+                ),
+                None => format!(
+                    "framework id '{id}' is the id of a catalog shipped with OpenCSMS; give the \
+                     imported framework another id"
+                ),
+            };
+            r.add(id_line(text, id), message);
+        }
+    }
+    for m in &lib.mappings {
+        if mapping_ids.contains(&m.id) {
+            r.add(
+                id_line(text, &m.id),
+                format!(
+                    "mapping id '{}' is the id of a mapping set shipped with OpenCSMS; give the \
+                     imported mapping another id",
+                    m.id
+                ),
+            );
+        }
+    }
+    if !r.is_empty() {
+        return Err(r.finish());
+    }
+    for m in &mut lib.mappings {
+        mark_imported(m);
+    }
+    Ok(lib)
+}
+
+/// Reads a file as [`import`] does, with the same limits and checks, but without the rules
+/// that keep an organization's import apart from what OpenCSMS ships (shipped ids refused,
+/// provenance set to imported): for checking the project's own catalog and mapping files
+/// (`csms catalog check`). Nothing read this way should be stored for an organization.
+pub fn check_file(file: &str, text: &str, known: &[&Catalog]) -> Result<Library, Vec<Diagnostic>> {
+    let lib = ciso::import(file, text, known)?;
+    let nul = limits::nul_anywhere(file, &lib.frameworks, &lib.mappings);
+    if nul.is_empty() { Ok(lib) } else { Err(nul) }
+}
+
+/// Sets an imported mapping set's provenance to imported, keeping what the file stated in its
+/// notes.
+fn mark_imported(m: &mut MappingSet) {
+    if m.provenance == Provenance::Imported {
+        return;
+    }
+    let stated = m.provenance.as_str();
+    let en = format!("(the file states: {stated})");
+    let ja = format!("（ファイル上の記載: {stated}）");
+    m.notes = Some(match m.notes.take() {
+        Some(n) => Bilingual {
+            ja: format!("{}{ja}", n.ja),
+            en: format!("{} {en}", n.en),
+        },
+        None => Bilingual { ja, en },
+    });
+    m.provenance = Provenance::Imported;
+}
+
+/// The line of an OpenCSMS file's `id: ID`, or 0 (a CISO Assistant library has none).
+fn id_line(text: &str, id: &str) -> u64 {
+    text.lines()
+        .position(|l| {
+            l.trim()
+                .strip_prefix("id:")
+                .map(|v| v.trim().trim_matches(['"', '\'']))
+                == Some(id)
+        })
+        .map_or(0, |i| i as u64 + 1)
+}
+
+/// The ids of the shipped catalogs and of the shipped mapping sets.
+fn shipped_ids() -> &'static (Vec<String>, Vec<String>) {
+    static IDS: OnceLock<(Vec<String>, Vec<String>)> = OnceLock::new();
+    IDS.get_or_init(|| {
+        let catalogs = SHIPPED
+            .iter()
+            .filter_map(|(name, text)| parse(name, text).ok())
+            .map(|c| c.framework.id)
+            .collect();
+        let mappings = SHIPPED_MAPPINGS
+            .iter()
+            .filter_map(|(name, text)| parse_mapping(name, text).ok())
+            .map(|m| m.id)
+            .collect();
+        (catalogs, mappings)
+    })
 }
 
 /// The JSON Schema of the catalog format, generated from the types the loader reads. The

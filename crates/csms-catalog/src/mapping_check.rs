@@ -7,8 +7,9 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
+use crate::limits::Report;
 use crate::model::RawText;
-use crate::{Bilingual, Catalog, Diagnostic, MappingEntry, MappingSet, Provenance, Relationship};
+use crate::{Catalog, Diagnostic, MappingEntry, MappingSet, Provenance, Relationship};
 
 pub(crate) const FORMAT: &str = "opencsms-mapping/1";
 
@@ -64,39 +65,7 @@ pub(crate) struct RawMappingFile {
     pub entries: Vec<Spanned<RawEntry>>,
 }
 
-struct Report<'f> {
-    file: &'f str,
-    diagnostics: Vec<Diagnostic>,
-}
-
 impl Report<'_> {
-    fn add(&mut self, line: u64, message: impl Into<String>) {
-        self.diagnostics.push(Diagnostic {
-            file: self.file.to_owned(),
-            line,
-            message: message.into(),
-        });
-    }
-
-    /// Both languages of a text, reporting what is missing.
-    fn bilingual(&mut self, line: u64, what: &str, text: Option<&RawText>) -> Bilingual {
-        let empty = RawText::default();
-        let text = text.unwrap_or(&empty);
-        let mut pick = |lang: &str, value: &Option<String>| match value.as_deref().map(str::trim) {
-            Some(v) if !v.is_empty() => v.to_owned(),
-            _ => {
-                self.add(
-                    line,
-                    format!("{what} has no {lang} text; give both ja and en"),
-                );
-                String::new()
-            }
-        };
-        let ja = pick("ja", &text.ja);
-        let en = pick("en", &text.en);
-        Bilingual { ja, en }
-    }
-
     /// A framework or mapping id, reporting a malformed one.
     fn id(&mut self, what: &str, id: &Spanned<String>) -> String {
         let valid = !id.value.is_empty()
@@ -133,10 +102,7 @@ const PROVENANCES: [Provenance; 4] = [
 ];
 
 pub(crate) fn check(file: &str, raw: RawMappingFile) -> Result<MappingSet, Vec<Diagnostic>> {
-    let mut r = Report {
-        file,
-        diagnostics: Vec::new(),
-    };
+    let mut r = Report::new(file);
     if raw.format.value != FORMAT {
         r.add(
             line(&raw.format),
@@ -165,6 +131,7 @@ pub(crate) fn check(file: &str, raw: RawMappingFile) -> Result<MappingSet, Vec<D
         );
     }
     let name = r.bilingual(m_line, "the mapping name", m.name.as_ref());
+    r.nul_name(m_line, "the mapping name", &name);
     let notes = m
         .notes
         .as_ref()
@@ -177,6 +144,11 @@ pub(crate) fn check(file: &str, raw: RawMappingFile) -> Result<MappingSet, Vec<D
         let v = &e.value;
         let source = v.source.trim();
         let target = v.target.trim();
+        let who = format!("entry {source:?} → {target:?}");
+        if r.control(l, &who, "source ref", source) || r.control(l, &who, "target ref", target) {
+            // The other messages quote the refs; they would break lines.
+            continue;
+        }
         if source.is_empty() || target.is_empty() {
             r.add(
                 l,
@@ -223,11 +195,11 @@ pub(crate) fn check(file: &str, raw: RawMappingFile) -> Result<MappingSet, Vec<D
             basis,
         });
     }
-    if entries.is_empty() {
+    if raw.entries.is_empty() {
         r.add(0, "the mapping has no entries");
     }
     match provenance {
-        Some(provenance) if r.diagnostics.is_empty() => Ok(MappingSet {
+        Some(provenance) if r.is_empty() => Ok(MappingSet {
             id,
             source_framework,
             target_framework,
@@ -236,7 +208,7 @@ pub(crate) fn check(file: &str, raw: RawMappingFile) -> Result<MappingSet, Vec<D
             notes,
             entries,
         }),
-        _ => Err(r.diagnostics),
+        _ => Err(r.finish()),
     }
 }
 
@@ -248,10 +220,7 @@ pub(crate) fn check_against(
     source: &Catalog,
     target: &Catalog,
 ) -> Vec<Diagnostic> {
-    let mut r = Report {
-        file,
-        diagnostics: Vec::new(),
-    };
+    let mut r = Report::new(file);
     for (side, expected, catalog) in [
         ("source", &set.source_framework, source),
         ("target", &set.target_framework, target),
@@ -288,5 +257,5 @@ pub(crate) fn check_against(
             );
         }
     }
-    r.diagnostics
+    r.finish()
 }

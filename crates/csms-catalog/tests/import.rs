@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use csms_catalog::{
     Catalog, Diagnostic, Kind, Library, Provenance, Relationship, SHIPPED, SHIPPED_MAPPINGS,
-    import, parse, parse_mapping, shipped,
+    check_file, import, parse, parse_mapping, shipped,
 };
 use serde_json::Value;
 
@@ -430,28 +430,87 @@ fn the_largest_library_imports_fast() {
 
 #[test]
 fn our_own_formats_import_too() {
+    let catalogs = shipped().unwrap();
     for (name, text) in SHIPPED {
-        let lib = import_ok(name, text, &[]);
+        // `check_file` reads the project's own files as they are.
+        let lib = check_file(name, text, &[]).unwrap_or_else(|e| panic!("{}", show(&e)));
         assert!(lib.mappings.is_empty());
         assert_eq!(lib.frameworks, vec![parse(name, text).unwrap()], "{name}");
-    }
-    let catalogs = shipped().unwrap();
-    let known: Vec<&Catalog> = catalogs.iter().collect();
-    for (name, text) in SHIPPED_MAPPINGS {
-        let lib = import_ok(name, text, &known);
-        assert!(lib.frameworks.is_empty());
+        // An organization cannot import a catalog under a shipped id …
+        let id = &lib.frameworks[0].framework.id;
+        let e = import(name, text, &[]).expect_err(name);
+        assert_eq!(e.len(), 1, "{}", show(&e));
         assert_eq!(
-            lib.mappings,
-            vec![parse_mapping(name, text).unwrap()],
+            e[0].message,
+            format!(
+                "framework id '{id}' is the id of a catalog shipped with OpenCSMS; give the \
+                 imported framework another id"
+            )
+        );
+        assert!(e[0].line > 0, "{}", e[0]);
+        assert!(
+            text.lines()
+                .nth(e[0].line as usize - 1)
+                .unwrap()
+                .contains(id.as_str())
+        );
+        // … but under another id it can.
+        let renamed = text.replacen(&format!("id: {id}\n"), &format!("id: org.{id}\n"), 1);
+        assert_ne!(&renamed, text);
+        let lib = import_ok(name, &renamed, &[]);
+        assert_eq!(
+            lib.frameworks,
+            vec![parse(name, &renamed).unwrap()],
             "{name}"
         );
+    }
+    let known: Vec<&Catalog> = catalogs.iter().collect();
+    for (name, text) in SHIPPED_MAPPINGS {
+        let lib = check_file(name, text, &known).unwrap_or_else(|e| panic!("{}", show(&e)));
+        assert!(lib.frameworks.is_empty());
+        let parsed = parse_mapping(name, text).unwrap();
+        assert_eq!(lib.mappings, vec![parsed.clone()], "{name}");
         let set = &lib.mappings[0];
+        let e = import(name, text, &known).expect_err(name);
+        assert_eq!(e.len(), 1, "{}", show(&e));
+        assert_eq!(
+            e[0].message,
+            format!(
+                "mapping id '{}' is the id of a mapping set shipped with OpenCSMS; give the \
+                 imported mapping another id",
+                set.id
+            )
+        );
+        assert!(e[0].line > 0, "{}", e[0]);
         let e = import(name, text, &[]).expect_err(name);
         assert!(
             e.iter()
                 .any(|d| d.message.contains(&set.source_framework) && d.message.contains("import")),
             "{}",
             show(&e)
+        );
+        // Under another id it imports, but never as the provenance the file states.
+        let renamed = text.replacen(
+            &format!("id: {}\n", set.id),
+            &format!("id: org.{}\n", set.id),
+            1,
+        );
+        assert_ne!(&renamed, text);
+        let lib = import_ok(name, &renamed, &known);
+        let [m] = &lib.mappings[..] else {
+            panic!("one mapping")
+        };
+        assert_eq!(m.id, format!("org.{}", set.id));
+        assert_eq!(m.provenance, Provenance::Imported, "{name}");
+        assert_eq!(m.entries, parsed.entries);
+        let stated = parsed.provenance.as_str();
+        assert_ne!(parsed.provenance, Provenance::Imported);
+        let notes = m.notes.as_ref().unwrap();
+        let old = parsed.notes.as_ref().unwrap();
+        assert_eq!(notes.en, format!("{} (the file states: {stated})", old.en));
+        assert_eq!(
+            notes.ja,
+            format!("{}（ファイル上の記載: {stated}）", old.ja)
         );
     }
     // An OpenCSMS catalog with a mistake reports through its own checker.

@@ -537,16 +537,15 @@ fn write_summary(
 ///   title, result, maturity, notes, evidence, owner, due date), then one line per
 ///   [`ExportRow`]. No header block and no summary.
 /// - Maturity is the bare number, or empty. Evidence items are joined with `" | "`.
-/// - Formula injection: a text field that starts with `=`, `+`, `-`, `@`, a tab or a CR gets
-///   a leading apostrophe (`'=cmd` instead of `=cmd`), so a spreadsheet shows it as text
-///   instead of evaluating it. This applies to the headers too.
+/// - Formula injection: a text field that starts with `=`, `+`, `-`, `@`, their full-width
+///   forms `＝`, `＋`, `－`, `＠` (U+FF1D, U+FF0B, U+FF0D, U+FF20; Excel with a Japanese input
+///   method may read them as the ASCII ones), a tab or a CR gets a leading apostrophe
+///   (`'=cmd` instead of `=cmd`), so a spreadsheet shows it as text instead of evaluating it.
+///   This applies to the column headers too.
 pub fn assessment_csv(a: &AssessmentExport) -> String {
     let mut out = String::with_capacity(64 + a.rows.len() * 256);
     out.push('\u{FEFF}');
-    push_line(
-        &mut out,
-        a.columns.in_order().into_iter().map(Cow::Borrowed),
-    );
+    push_line(&mut out, a.columns.in_order().into_iter().map(neutralize));
     for r in &a.rows {
         let maturity = r.maturity.map(|m| m.to_string()).unwrap_or_default();
         let evidence = r.evidence.join(" | ");
@@ -566,10 +565,13 @@ pub fn assessment_csv(a: &AssessmentExport) -> String {
     out
 }
 
-/// Prefixes an apostrophe to a text that a spreadsheet would take for a formula.
+/// Prefixes an apostrophe to a text that a spreadsheet would take for a formula: one that
+/// starts with `=`, `+`, `-`, `@` (or their full-width forms), a tab or a CR.
 fn neutralize(text: &str) -> Cow<'_, str> {
     match text.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => Cow::Owned(format!("'{text}")),
+        Some(
+            '=' | '+' | '-' | '@' | '\t' | '\r' | '\u{FF1D}' | '\u{FF0B}' | '\u{FF0D}' | '\u{FF20}',
+        ) => Cow::Owned(format!("'{text}")),
         _ => Cow::Borrowed(text),
     }
 }
@@ -605,10 +607,35 @@ mod tests {
 
     #[test]
     fn neutralizes_formula_starts_only() {
-        for t in ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"] {
+        for t in [
+            "=1+1",
+            "+1",
+            "-1",
+            "@SUM(A1)",
+            "\tx",
+            "\rx",
+            "＝1+1",
+            "＋1",
+            "－1",
+            "＠SUM(A1)",
+            "＝cmd|'/c calc'!A1",
+        ] {
             assert_eq!(neutralize(t), format!("'{t}"));
         }
-        for t in ["", "a=1", "1-2", "'x", " =x", "適合"] {
+        // Full-width signs elsewhere, and look-alikes that are not the four (U+2212 minus,
+        // U+30FC long vowel mark, U+FF1C less-than), are left alone.
+        for t in [
+            "",
+            "a=1",
+            "1-2",
+            "'x",
+            " =x",
+            "適合",
+            "a＝1",
+            "\u{2212}1",
+            "ー",
+            "＜1",
+        ] {
             assert_eq!(neutralize(t), t);
         }
     }

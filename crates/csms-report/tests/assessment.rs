@@ -494,8 +494,12 @@ fn csv_round_trips_every_row() {
     let a = sample("ja");
     let records = parse_csv(assessment_csv(&a).strip_prefix('\u{FEFF}').unwrap());
     for (row, rec) in a.rows.iter().zip(&records[1..]) {
-        let formula_like =
-            |s: &str| matches!(s.chars().next(), Some('=' | '+' | '-' | '@' | '\t' | '\r'));
+        let formula_like = |s: &str| {
+            matches!(
+                s.chars().next(),
+                Some('=' | '+' | '-' | '@' | '\t' | '\r' | '＝' | '＋' | '－' | '＠')
+            )
+        };
         let expect = |s: &str| {
             if formula_like(s) {
                 format!("'{s}")
@@ -536,7 +540,10 @@ fn csv_neutralizes_formulas() {
     let records = parse_csv(assessment_csv(&a).strip_prefix('\u{FEFF}').unwrap());
     assert_eq!(records[3][5], format!("'{FORMULA_NOTE}"));
     assert_eq!(records[3][7], "'-");
-    for (i, start) in ["=", "+", "-", "@", "\t", "\r"].into_iter().enumerate() {
+    for (i, start) in ["=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠"]
+        .into_iter()
+        .enumerate()
+    {
         let n = i % a.rows.len();
         a.rows[n].title = format!("{start}1+1");
         let records = parse_csv(assessment_csv(&a).strip_prefix('\u{FEFF}').unwrap());
@@ -546,8 +553,41 @@ fn csv_neutralizes_formulas() {
             "{start:?}"
         );
     }
+    // Full-width signs in every text column are neutralized too.
+    a.rows[0].clause = "＝HYPERLINK(\"http://x\")".into();
+    a.rows[0].reference = "＋1".into();
+    a.rows[0].notes = "－1".into();
+    a.rows[0].owner = "＠x".into();
+    a.rows[0].evidence = vec!["＝1".into(), "b".into()];
+    let records = parse_csv(assessment_csv(&a).strip_prefix('\u{FEFF}').unwrap());
+    assert_eq!(records[1][0], "'＝HYPERLINK(\"http://x\")");
+    assert_eq!(records[1][1], "'＋1");
+    assert_eq!(records[1][5], "'－1");
+    assert_eq!(records[1][6], "'＝1 | b");
+    assert_eq!(records[1][7], "'＠x");
     // Not at the start: left alone.
     a.rows[0].title = "A=B, +1".into();
+    a.rows[0].notes = "A＝B".into();
     let records = parse_csv(assessment_csv(&a).strip_prefix('\u{FEFF}').unwrap());
     assert_eq!(records[1][2], "A=B, +1");
+    assert_eq!(records[1][5], "A＝B");
+}
+
+#[test]
+fn csv_neutralizes_the_header_labels() {
+    let mut a = sample("ja");
+    a.columns.clause = "=cmd|'/c calc'!A1".into();
+    a.columns.title = "＋title".into();
+    a.columns.due_date = "@due".into();
+    a.columns.owner = "\towner".into();
+    let records = parse_csv(assessment_csv(&a).strip_prefix('\u{FEFF}').unwrap());
+    assert_eq!(records[0][0], "'=cmd|'/c calc'!A1");
+    assert_eq!(
+        records[0][1],
+        ja_columns().reference,
+        "ordinary labels unchanged"
+    );
+    assert_eq!(records[0][2], "'＋title");
+    assert_eq!(records[0][7], "'\towner");
+    assert_eq!(records[0][8], "'@due");
 }
