@@ -707,7 +707,7 @@ pub fn catalog(c: CatalogCommand) -> anyhow::Result<()> {
                     }
                 };
                 let refs: Vec<&csms_catalog::Catalog> = known.iter().collect();
-                match csms_catalog::import(&name, &text, &refs) {
+                match csms_catalog::check_file(&name, &text, &refs) {
                     Ok(lib) => {
                         for c in &lib.frameworks {
                             println!(

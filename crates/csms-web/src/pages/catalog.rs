@@ -315,7 +315,11 @@ pub(crate) async fn import_text(
     let lib = parsed.map_err(|diags| {
         (
             StatusCode::UNPROCESSABLE_ENTITY,
-            diags.iter().take(50).map(ToString::to_string).collect(),
+            diags
+                .iter()
+                .take(csms_catalog::MAX_DIAGNOSTICS + 1)
+                .map(ToString::to_string)
+                .collect(),
         )
     })?;
     // Names are stored as columns; PostgreSQL refuses NUL in text.
