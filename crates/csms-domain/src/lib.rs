@@ -7,8 +7,10 @@
 pub mod assessment;
 pub mod auth;
 pub mod org;
+pub mod risk;
 pub mod time;
 pub mod trail;
+pub mod zone;
 
 pub use uuid::Uuid;
 
