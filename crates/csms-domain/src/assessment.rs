@@ -212,7 +212,9 @@ pub fn validate_ref(value: &str) -> Result<(), FieldError> {
     if value.is_empty() || value.len() > 200 || value.chars().any(char::is_control) {
         return Err(FieldError {
             field: "ref",
-            message: "a requirement ref is one line of at most 200 characters without control characters".into(),
+            message:
+                "a requirement ref is one line of at most 200 characters without control characters"
+                    .into(),
         });
     }
     Ok(())
