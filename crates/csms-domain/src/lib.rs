@@ -6,6 +6,7 @@
 
 pub mod assessment;
 pub mod auth;
+pub mod inventory;
 pub mod org;
 pub mod risk;
 pub mod time;
