@@ -289,6 +289,12 @@ fn routes() -> Vec<Route> {
             get(api::assessment::get_assessment)
         ),
         route!(
+            PATCH,
+            "/api/v1/assessments/{id}",
+            OrgManage,
+            patch(api::assessment::update_assessment)
+        ),
+        route!(
             GET,
             "/api/v1/assessments/{id}/results",
             OrgRead,

@@ -1799,13 +1799,37 @@ async fn api_records_an_assessment_all_or_nothing_and_locks_it() {
     assert_eq!(s, StatusCode::BAD_REQUEST, "{body}");
     assert!(body["detail"].as_str().unwrap().contains("assessment id"));
 
+    // The header: managers change it naming the version.
+    let header = serde_json::json!({"version": 1, "title": "2026年度 内部評価（改）", "scope": "DCS と SIS", "period_start": "2026-04-01", "period_end": "2027-03-31", "assessors": "山田"});
+    let (s, _, _) = app
+        .api(Method::PATCH, &base, &contributor, Some(header.clone()))
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, _, body) = app
+        .api(Method::PATCH, &base, &manager, Some(header.clone()))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    assert_eq!(body["version"], 2);
+    let (s, _, _) = app.api(Method::PATCH, &base, &manager, Some(header)).await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    let (s, _, body) = app
+        .api(
+            Method::PATCH,
+            &base,
+            &manager,
+            Some(serde_json::json!({"version": 2, "title": "x", "period_start": "2026-05-01", "period_end": "2026-04-01"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["field"], "period_end");
+
     // Approval: managers only, naming the version; then everything is locked.
     let (s, _, _) = app
         .api(
             Method::POST,
             &format!("{base}/approve"),
             &contributor,
-            Some(serde_json::json!({"version": 1})),
+            Some(serde_json::json!({"version": 2})),
         )
         .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
@@ -1818,13 +1842,13 @@ async fn api_records_an_assessment_all_or_nothing_and_locks_it() {
         )
         .await;
     assert_eq!(s, StatusCode::CONFLICT, "{body}");
-    assert_eq!(body["current_version"], 1);
+    assert_eq!(body["current_version"], 2);
     let (s, _, body) = app
         .api(
             Method::POST,
             &format!("{base}/approve"),
             &manager,
-            Some(serde_json::json!({"version": 1, "note": "経営レビュー"})),
+            Some(serde_json::json!({"version": 2, "note": "経営レビュー"})),
         )
         .await;
     assert_eq!(s, StatusCode::OK, "{body}");
@@ -1902,7 +1926,7 @@ async fn api_records_an_assessment_all_or_nothing_and_locks_it() {
         }
     }
     assert_eq!(seen.len(), 4);
-    assert_eq!(seen.last().unwrap(), "2026年度 内部評価");
+    assert_eq!(seen.last().unwrap(), "2026年度 内部評価（改）");
     let (s, _, _) = app
         .api(
             Method::GET,

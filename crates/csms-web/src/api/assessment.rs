@@ -346,6 +346,30 @@ pub struct Readiness {
     pub items: Vec<GapItemDto>,
 }
 
+/// A change of an assessment's header while it is in progress; every field is written.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssessmentUpdate {
+    /// The assessment's version you read; a stale one is refused with 409.
+    pub version: i64,
+    /// 1 to 200 characters.
+    #[schema(min_length = 1, max_length = 200)]
+    pub title: String,
+    #[serde(default)]
+    pub scope: String,
+    /// `YYYY-MM-DD`.
+    #[serde(default)]
+    #[schema(format = Date)]
+    pub period_start: Option<String>,
+    /// `YYYY-MM-DD`, not before `period_start`.
+    #[serde(default)]
+    #[schema(format = Date)]
+    pub period_end: Option<String>,
+    /// Who assesses, one name per line.
+    #[serde(default)]
+    pub assessors: String,
+}
+
 /// An approval, naming the version of the assessment approved.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -1031,6 +1055,54 @@ pub async fn readiness(
         })
         .collect();
     Ok(Json(Readiness { counts, items }))
+}
+
+/// Changes the header of an assessment in progress (title, scope, period, assessors).
+#[utoipa::path(patch, path = "/api/v1/assessments/{id}", tag = "assessments",
+    params(("id" = Uuid, Path, description = "The assessment's id")),
+    request_body = AssessmentUpdate,
+    responses((status = 200, description = "Changed", body = AssessmentDto),
+        (status = 400, body = ProblemDto, content_type = "application/problem+json"),
+        (status = 401, body = ProblemDto, content_type = "application/problem+json"),
+        (status = 403, body = ProblemDto, content_type = "application/problem+json"),
+        (status = 404, body = ProblemDto, content_type = "application/problem+json"),
+        (status = 409, description = "The version is stale (`current_version`), or the assessment is approved", body = ProblemDto, content_type = "application/problem+json"),
+        (status = 422, body = ProblemDto, content_type = "application/problem+json")),
+    security(("token" = [])))]
+pub async fn update_assessment(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    id: Result<Path<Uuid>, PathRejection>,
+    body: Result<Json<AssessmentUpdate>, JsonRejection>,
+) -> Result<Json<AssessmentDto>, Problem> {
+    let id = assessment_path(id)?;
+    let l = load(&state, &caller, id).await?;
+    let Json(body) = body.map_err(|e| {
+        bad_json(
+            e,
+            r#"{"version": 3, "title": "CSMS 2026", "scope": "Unit 2 DCS", "period_start": "2026-04-01", "period_end": "2027-03-31", "assessors": "Yamada"}"#,
+        )
+    })?;
+    let a = state
+        .store()
+        .update_assessment(
+            &caller.actor(),
+            l.org.id,
+            id,
+            body.version,
+            csms_store::assessment::AssessmentPatch {
+                title: body.title,
+                scope: body.scope,
+                period_start: body.period_start.filter(|d| !d.trim().is_empty()),
+                period_end: body.period_end.filter(|d| !d.trim().is_empty()),
+                assessors: body.assessors,
+            },
+        )
+        .await?;
+    let results = by_ref(state.store().results(l.org.id, id).await?);
+    let tally = rules::overall(&l.framework.tree(), &outcomes(&results));
+    let names = usernames(&state, l.org.id).await?;
+    Ok(Json(assessment_dto(&a, Some(&l.framework), &names, tally)))
 }
 
 /// Approves an assessment: from then on nothing in it changes.
