@@ -1178,6 +1178,18 @@ pub struct EditForm {
     pub assessors: String,
 }
 
+/// The error page for a refused write: not found, locked, changed in the meantime, or invalid.
+fn write_error(caller: &Caller, e: &StoreError) -> Response {
+    let (status, _) = store_error(&caller.tr, e);
+    let key = match e {
+        StoreError::NotFound { .. } => "error-not-found",
+        StoreError::Locked(_) => "error-locked",
+        StoreError::Conflict { .. } => "error-conflict-page",
+        _ => "error-invalid-page",
+    };
+    error_page(caller, status, key)
+}
+
 /// Changes the header of an assessment in progress (title, scope, period, assessors).
 pub async fn edit(
     State(state): State<AppState>,
@@ -1201,21 +1213,7 @@ pub async fn edit(
         Ok(_) => {
             Redirect::to(&format!("/o/{}/assessments/{id}?notice=saved", org.slug)).into_response()
         }
-        Err(StoreError::NotFound { .. }) => {
-            error_page(&caller, StatusCode::NOT_FOUND, "error-not-found")
-        }
-        Err(e) => {
-            let (status, _) = store_error(&caller.tr, &e);
-            error_page(
-                &caller,
-                status,
-                match e {
-                    StoreError::Locked(_) => "error-locked",
-                    StoreError::Conflict { .. } => "error-conflict-page",
-                    _ => "error-invalid-page",
-                },
-            )
-        }
+        Err(e) => write_error(&caller, &e),
     }
 }
 
@@ -1243,21 +1241,7 @@ pub async fn approve(
             org.slug
         ))
         .into_response(),
-        Err(StoreError::NotFound { .. }) => {
-            error_page(&caller, StatusCode::NOT_FOUND, "error-not-found")
-        }
-        Err(e) => {
-            let (status, _) = store_error(&caller.tr, &e);
-            error_page(
-                &caller,
-                status,
-                if matches!(e, StoreError::Locked(_)) {
-                    "error-locked"
-                } else {
-                    "error-invalid-page"
-                },
-            )
-        }
+        Err(e) => write_error(&caller, &e),
     }
 }
 
@@ -1668,18 +1652,7 @@ pub async fn apply_prefill(
             l.org.slug
         ))
         .into_response(),
-        Err(e) => {
-            let (status, _) = store_error(&caller.tr, &e);
-            error_page(
-                &caller,
-                status,
-                match e {
-                    StoreError::Locked(_) => "error-locked",
-                    StoreError::Conflict { .. } => "error-conflict-page",
-                    _ => "error-invalid-page",
-                },
-            )
-        }
+        Err(e) => write_error(&caller, &e),
     }
 }
 
