@@ -10,6 +10,7 @@ mod error;
 pub mod assessment;
 pub mod auth;
 pub mod backup;
+pub mod inventory;
 pub mod org;
 pub mod session;
 pub mod trail;
@@ -29,6 +30,11 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 pub use db::Backend;
 use db::{Db, Tx, read};
 pub use error::{Result, StoreError};
+
+/// The SQLite writer's page cache (negative: KiB), allocated as used. SQLite's default of
+/// 2 MiB makes a large transaction (an import of 100,000 assets touches seven indexes)
+/// spill pages to the WAL and read them back: measured 11 s against 7.8 s with 64 MiB.
+const WRITER_CACHE_KIB: &str = "-65536";
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
 static PG_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
@@ -142,7 +148,11 @@ impl Store {
                 .min_connections(1)
                 .test_before_acquire(false)
                 .acquire_timeout(Duration::from_secs(30))
-                .connect_with(base.clone().create_if_missing(true))
+                .connect_with(
+                    base.clone()
+                        .create_if_missing(true)
+                        .pragma("cache_size", WRITER_CACHE_KIB),
+                )
                 .await?;
             let reader = SqlitePoolOptions::new()
                 .max_connections(opts.max_connections.max(2))

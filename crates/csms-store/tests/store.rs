@@ -3,10 +3,16 @@
 
 use csms_domain::assessment::{AssessmentStatus, Outcome, ResultInput};
 use csms_domain::auth::Role;
+use csms_domain::inventory::{
+    Asset, AssetType, Channel, Conduit, Criticality, Direction, Interface, Lifecycle, NewAsset,
+    NewConduit, NewSite, NewSystem, NewZone, Site, System, Zone,
+};
 use csms_domain::org::OrganizationPatch;
 use csms_domain::trail::{Actor, TrailBreak};
+use csms_domain::zone::SlVector;
 use csms_store::assessment::{NewAssessment, NewOrgCatalog, ResultChange, WordingInput};
 use csms_store::auth::NewUser;
+use csms_store::inventory::AssetFilter;
 use csms_store::org::NewOrganization;
 use csms_store::testing::TestDb;
 use csms_store::{Backend, Store, StoreError};
@@ -62,6 +68,11 @@ on_both_backends!(
     result_edits_conflict_and_batches_are_all_or_nothing,
     imported_catalogs_and_licensed_wording,
     nothing_is_written_into_an_assessment_after_its_approval,
+    inventory_changes_are_recorded_and_conflict,
+    a_zone_in_use_cannot_be_deleted,
+    inventory_is_isolated_between_organizations,
+    an_asset_import_is_all_or_nothing,
+    the_asset_list_filters_and_pages_by_keyset,
 );
 
 fn cli() -> Actor {
@@ -462,6 +473,29 @@ async fn fill(store: &Store) {
         )
         .await
         .unwrap();
+    // The inventory: a site, a system, two zones, a conduit, assets made one by one and
+    // imported, one of them owned by a member.
+    let inv = inventory(store, o.id).await;
+    store
+        .import_assets(
+            &cli(),
+            o.id,
+            vec![
+                NewAsset {
+                    zone_id: Some(inv.dmz.id),
+                    owner_id: Some(u.id),
+                    ..new_asset("HIS-001")
+                },
+                NewAsset {
+                    asset_type: AssetType::Firewall,
+                    purdue_level: Some("3.5".into()),
+                    sl_c: None,
+                    ..new_asset("FW-001")
+                },
+            ],
+        )
+        .await
+        .unwrap();
 }
 
 const REFS: [&str; 3] = ["4.2.2.1", "4.2.3.1", "4.2.3.2"];
@@ -852,6 +886,54 @@ async fn backup_and_restore_keep_everything(db: &TestDb) {
             fresh.store.users().await.unwrap(),
             db.store.users().await.unwrap()
         );
+        let (o, o2) = (
+            db.store.organization_by_slug("kashima").await.unwrap(),
+            fresh.store.organization_by_slug("kashima").await.unwrap(),
+        );
+        assert_eq!(o.id, o2.id);
+        assert_eq!(
+            fresh.store.sites(o.id).await.unwrap(),
+            db.store.sites(o.id).await.unwrap()
+        );
+        assert_eq!(
+            fresh.store.systems(o.id).await.unwrap(),
+            db.store.systems(o.id).await.unwrap()
+        );
+        assert_eq!(
+            fresh.store.zones(o.id).await.unwrap(),
+            db.store.zones(o.id).await.unwrap()
+        );
+        assert_eq!(
+            fresh.store.conduits(o.id).await.unwrap(),
+            db.store.conduits(o.id).await.unwrap()
+        );
+        let assets = db
+            .store
+            .assets(o.id, &AssetFilter::default())
+            .await
+            .unwrap();
+        assert_eq!(assets.assets.len(), 3);
+        assert_eq!(
+            fresh
+                .store
+                .assets(o.id, &AssetFilter::default())
+                .await
+                .unwrap(),
+            assets
+        );
+        // Searching by address works on the restored copy (the derived column came along).
+        let found = fresh
+            .store
+            .assets(
+                o.id,
+                &AssetFilter {
+                    q: Some("00:1B:1B".into()),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(found.assets.len(), 3);
         // And a backup of the restored copy is a backup of the same rows.
         let mut again = Vec::new();
         let s2 = fresh.store.backup_to(&mut again).await.unwrap();
@@ -1282,4 +1364,1083 @@ async fn nothing_is_written_into_an_assessment_after_its_approval(db: &TestDb) {
         );
     }
     store.verify_trail().await.unwrap();
+}
+
+// ---------------------------------------------------------------------------------------
+// Inventory, zones and conduits
+
+fn new_asset(tag: &str) -> NewAsset {
+    NewAsset {
+        asset_tag: tag.into(),
+        name: format!("{tag} 反応器 PLC"),
+        asset_type: AssetType::Plc,
+        vendor: "Siemens".into(),
+        product_family: "SIMATIC S7-1200".into(),
+        model: "CPU 1212C".into(),
+        order_number: "6ES7 212-1BD30-0XB0".into(),
+        firmware_version: "V1.0.1".into(),
+        serial_number: "SZVA3YU6014773".into(),
+        purdue_level: Some("1".into()),
+        location: "計装室 盤 A-3".into(),
+        interfaces: vec![Interface {
+            name: "X1".into(),
+            mac: Some("00:1b:1b:12:34:56".into()),
+            ip: Some("192.168.88.30".into()),
+            vlan: Some(10),
+            protocols: vec!["S7comm".into()],
+        }],
+        protocols: vec!["snmp".into()],
+        sl_c: Some(SlVector::uniform(2)),
+        custom: std::collections::BTreeMap::from([("rack".into(), "A-3".into())]),
+        ..Default::default()
+    }
+}
+
+fn new_zone(name: &str, system_id: Option<csms_domain::Uuid>) -> NewZone {
+    NewZone {
+        name: name.into(),
+        description: format!("{name} の説明"),
+        system_id,
+        sl_t: SlVector::parse("2,2,1,1,2,1,2").unwrap(),
+        ..Default::default()
+    }
+}
+
+fn new_conduit(name: &str, from: csms_domain::Uuid, to: csms_domain::Uuid) -> NewConduit {
+    NewConduit {
+        name: name.into(),
+        from_zone_id: from,
+        to_zone_id: to,
+        channels: vec![
+            Channel {
+                protocol: "OPC UA".into(),
+                port: Some(4840),
+                direction: Direction::OneWay,
+                description: "ヒストリアンへの複製".into(),
+            },
+            Channel {
+                protocol: "RDP".into(),
+                port: Some(3389),
+                direction: Direction::TwoWay,
+                description: String::new(),
+            },
+        ],
+        description: String::new(),
+    }
+}
+
+/// A site, a system, two zones joined by a conduit, and an asset in the first zone.
+struct Inventory {
+    site: Site,
+    system: System,
+    control: Zone,
+    dmz: Zone,
+    conduit: Conduit,
+    asset: Asset,
+}
+
+async fn inventory(store: &Store, org_id: csms_domain::Uuid) -> Inventory {
+    let site = store
+        .create_site(
+            &cli(),
+            org_id,
+            NewSite {
+                name: "鹿島工場".into(),
+                location: "茨城県神栖市".into(),
+                description: String::new(),
+            },
+        )
+        .await
+        .unwrap();
+    let system = store
+        .create_system(
+            &cli(),
+            org_id,
+            NewSystem {
+                site_id: Some(site.id),
+                name: "エチレンプラント DCS".into(),
+                criticality: Criticality::Critical,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let control = store
+        .create_zone(&cli(), org_id, new_zone("Control", Some(system.id)))
+        .await
+        .unwrap();
+    let dmz = store
+        .create_zone(&cli(), org_id, new_zone("DMZ", None))
+        .await
+        .unwrap();
+    let conduit = store
+        .create_conduit(&cli(), org_id, new_conduit("C1", control.id, dmz.id))
+        .await
+        .unwrap();
+    let asset = store
+        .create_asset(
+            &cli(),
+            org_id,
+            NewAsset {
+                system_id: Some(system.id),
+                zone_id: Some(control.id),
+                ..new_asset("PLC-001")
+            },
+        )
+        .await
+        .unwrap();
+    Inventory {
+        site,
+        system,
+        control,
+        dmz,
+        conduit,
+        asset,
+    }
+}
+
+fn is_conflict(r: Result<impl std::fmt::Debug, StoreError>, expected_current: i64) {
+    match r {
+        Err(StoreError::Conflict {
+            expected, current, ..
+        }) => {
+            assert_eq!(expected, 1);
+            assert_eq!(current, expected_current);
+        }
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+}
+
+fn invalid_field(r: Result<impl std::fmt::Debug, StoreError>) -> (&'static str, String) {
+    match r {
+        Err(StoreError::Invalid(f)) => (f.field, f.message),
+        other => panic!("expected a field error, got {other:?}"),
+    }
+}
+
+async fn trail_of(
+    store: &Store,
+    org_id: csms_domain::Uuid,
+    kind: &str,
+) -> Vec<csms_domain::trail::TrailRecord> {
+    store
+        .trail(
+            org_id,
+            &csms_store::trail::TrailQuery {
+                entity_kind: Some(kind.into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+}
+
+async fn inventory_changes_are_recorded_and_conflict(db: &TestDb) {
+    let store = &db.store;
+    let o = org(store, "kashima").await;
+    let owner = user(store, "yamada").await;
+    store
+        .set_membership(&cli(), o.id, owner.id, Role::Contributor)
+        .await
+        .unwrap();
+    let inv = inventory(store, o.id).await;
+
+    // Sites.
+    let site = store
+        .update_site(
+            &cli(),
+            o.id,
+            inv.site.id,
+            1,
+            NewSite {
+                name: "鹿島工場 第二".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(site.version, 2);
+    assert_eq!(store.site(o.id, site.id).await.unwrap(), site);
+    is_conflict(
+        store
+            .update_site(
+                &cli(),
+                o.id,
+                site.id,
+                1,
+                NewSite {
+                    name: "古い版".into(),
+                    ..Default::default()
+                },
+            )
+            .await,
+        2,
+    );
+
+    // Systems: the owner must be a member.
+    let patch = NewSystem {
+        site_id: Some(site.id),
+        name: "エチレンプラント DCS".into(),
+        owner_id: Some(owner.id),
+        criticality: Criticality::High,
+        description: "第 1 系列".into(),
+    };
+    let system = store
+        .update_system(&cli(), o.id, inv.system.id, 1, patch.clone())
+        .await
+        .unwrap();
+    assert_eq!(system.criticality, Criticality::High);
+    assert_eq!(store.systems(o.id).await.unwrap(), vec![system.clone()]);
+    is_conflict(
+        store
+            .update_system(&cli(), o.id, system.id, 1, patch.clone())
+            .await,
+        2,
+    );
+    let stranger = user(store, "stranger").await;
+    let (field, _) = invalid_field(
+        store
+            .update_system(
+                &cli(),
+                o.id,
+                system.id,
+                2,
+                NewSystem {
+                    owner_id: Some(stranger.id),
+                    ..patch
+                },
+            )
+            .await,
+    );
+    assert_eq!(field, "owner_id");
+
+    // Zones: an SL-T away from the proposal needs its justification.
+    let proposed = SlVector::uniform(2);
+    let chosen = SlVector::parse("3,2,2,2,2,2,2").unwrap();
+    let unjustified = NewZone {
+        sl_t: chosen,
+        sl_t_proposed: Some(proposed),
+        ..new_zone("Control", Some(system.id))
+    };
+    let (field, message) = invalid_field(
+        store
+            .update_zone(&cli(), o.id, inv.control.id, 1, unjustified.clone())
+            .await,
+    );
+    assert_eq!(field, "sl_t_justification");
+    assert!(message.contains("FR 1"), "{message}");
+    let zone = store
+        .update_zone(
+            &cli(),
+            o.id,
+            inv.control.id,
+            1,
+            NewZone {
+                sl_t_justification: "遠隔保守の経路があるため FR1 を引き上げる".into(),
+                ..unjustified.clone()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(zone.sl_t, chosen);
+    assert_eq!(zone.overrides().len(), 1);
+    assert_eq!(store.zone(o.id, zone.id).await.unwrap(), zone);
+    is_conflict(
+        store
+            .update_zone(&cli(), o.id, zone.id, 1, new_zone("Control", None))
+            .await,
+        2,
+    );
+    let e = store
+        .create_zone(&cli(), o.id, new_zone("DMZ", None))
+        .await
+        .unwrap_err();
+    assert!(matches!(e, StoreError::Duplicate { .. }), "{e}");
+
+    // Conduits.
+    let conduit = store
+        .update_conduit(
+            &cli(),
+            o.id,
+            inv.conduit.id,
+            1,
+            NewConduit {
+                description: "DMZ へのデータ複製".into(),
+                ..new_conduit("C1", inv.control.id, inv.dmz.id)
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(conduit.channels.len(), 2);
+    assert_eq!(conduit.channels[0].direction, Direction::OneWay);
+    assert_eq!(store.conduit(o.id, conduit.id).await.unwrap(), conduit);
+    assert_eq!(store.conduits(o.id).await.unwrap(), vec![conduit.clone()]);
+    is_conflict(
+        store
+            .update_conduit(
+                &cli(),
+                o.id,
+                conduit.id,
+                1,
+                new_conduit("C1", inv.dmz.id, inv.control.id),
+            )
+            .await,
+        2,
+    );
+    let (field, _) = invalid_field(
+        store
+            .create_conduit(&cli(), o.id, new_conduit("C2", inv.dmz.id, inv.dmz.id))
+            .await,
+    );
+    assert_eq!(field, "to_zone_id");
+
+    // Assets: what is stored reads back the same, by id and by tag.
+    let a = &inv.asset;
+    assert_eq!(store.asset(o.id, a.id).await.unwrap(), *a);
+    assert_eq!(store.asset_by_tag(o.id, "PLC-001").await.unwrap(), *a);
+    assert_eq!(a.interfaces[0].mac.as_deref(), Some("00:1b:1b:12:34:56"));
+    assert_eq!(a.sl_c, Some(SlVector::uniform(2)));
+    let moved = store
+        .update_asset(
+            &cli(),
+            o.id,
+            a.id,
+            1,
+            NewAsset {
+                zone_id: Some(inv.dmz.id),
+                owner_id: Some(owner.id),
+                lifecycle: Lifecycle::Maintenance,
+                firmware_version: "V4.2.3".into(),
+                ..new_asset("PLC-001")
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(moved.version, 2);
+    assert_eq!(moved.created_at, a.created_at);
+    assert_eq!(store.asset(o.id, a.id).await.unwrap(), moved);
+    is_conflict(
+        store
+            .update_asset(&cli(), o.id, a.id, 1, new_asset("PLC-001"))
+            .await,
+        2,
+    );
+    let e = store
+        .create_asset(&cli(), o.id, new_asset("PLC-001"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&e, StoreError::Duplicate { field: "asset_tag", value, .. } if value == "PLC-001"),
+        "{e}"
+    );
+    let (field, _) = invalid_field(
+        store
+            .create_asset(
+                &cli(),
+                o.id,
+                NewAsset {
+                    interfaces: vec![Interface {
+                        name: "X1".into(),
+                        mac: Some("00:1b:1b:12:34".into()),
+                        ..Default::default()
+                    }],
+                    ..new_asset("PLC-002")
+                },
+            )
+            .await,
+    );
+    assert_eq!(field, "interfaces");
+    is_conflict(store.delete_asset(&cli(), o.id, a.id, 1).await, 2);
+    store.delete_asset(&cli(), o.id, a.id, 2).await.unwrap();
+    assert!(matches!(
+        store.asset(o.id, a.id).await,
+        Err(StoreError::NotFound { .. })
+    ));
+
+    // The trail holds every change, with the diffs of what moved.
+    let assets = trail_of(store, o.id, "asset").await;
+    let actions: Vec<&str> = assets.iter().map(|r| r.action.as_str()).collect();
+    assert_eq!(actions, ["delete", "update", "create"]);
+    assert_eq!(assets[0].diff["before"]["asset_tag"], "PLC-001");
+    assert_eq!(assets[1].diff["before"]["lifecycle"], "in_operation");
+    assert_eq!(assets[1].diff["after"]["lifecycle"], "maintenance");
+    assert_eq!(
+        assets[1].diff["after"]["zone_id"],
+        inv.dmz.id.to_string().as_str()
+    );
+    assert_eq!(assets[2].diff["after"]["interfaces"][0]["vlan"], 10);
+    let zones = trail_of(store, o.id, "zone").await;
+    assert_eq!(zones.len(), 3);
+    assert_eq!(zones[0].diff["after"]["sl_t"][0], 3);
+    for (kind, n) in [("site", 2), ("system", 2), ("conduit", 2)] {
+        assert_eq!(trail_of(store, o.id, kind).await.len(), n, "{kind}");
+    }
+    store.verify_trail().await.unwrap();
+}
+
+async fn a_zone_in_use_cannot_be_deleted(db: &TestDb) {
+    let store = &db.store;
+    let o = org(store, "kashima").await;
+    let inv = inventory(store, o.id).await;
+    let second = store
+        .create_asset(
+            &cli(),
+            o.id,
+            NewAsset {
+                zone_id: Some(inv.control.id),
+                ..new_asset("HMI-001")
+            },
+        )
+        .await
+        .unwrap();
+    let locked = |r: Result<(), StoreError>| match r {
+        Err(StoreError::Locked(m)) => m,
+        other => panic!("expected a refusal, got {other:?}"),
+    };
+    let m = locked(store.delete_zone(&cli(), o.id, inv.control.id, 1).await);
+    assert!(
+        m.contains("'Control'")
+            && m.contains("holds 2 assets")
+            && m.contains("joined by 1 conduit"),
+        "{m}"
+    );
+    assert!(
+        m.contains("move its assets") && m.contains("delete its conduits"),
+        "{m}"
+    );
+    let m = locked(store.delete_zone(&cli(), o.id, inv.dmz.id, 1).await);
+    assert!(
+        m.contains("joined by 1 conduit") && !m.contains("asset"),
+        "{m}"
+    );
+    let m = locked(store.delete_system(&cli(), o.id, inv.system.id, 1).await);
+    assert!(m.contains("1 zone and 1 asset"), "{m}");
+    let m = locked(store.delete_site(&cli(), o.id, inv.site.id, 1).await);
+    assert!(m.contains("1 system"), "{m}");
+    assert_eq!(store.zones(o.id).await.unwrap().len(), 2);
+    // Emptied, they go; the stale version of a zone is refused first.
+    store
+        .delete_conduit(&cli(), o.id, inv.conduit.id, 1)
+        .await
+        .unwrap();
+    for (a, tag) in [(&inv.asset, "PLC-001"), (&second, "HMI-001")] {
+        store
+            .update_asset(&cli(), o.id, a.id, 1, new_asset(tag))
+            .await
+            .unwrap();
+    }
+    let e = store
+        .delete_zone(&cli(), o.id, inv.control.id, 0)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            StoreError::Conflict {
+                expected: 0,
+                current: 1,
+                ..
+            }
+        ),
+        "{e}"
+    );
+    store
+        .delete_zone(&cli(), o.id, inv.control.id, 1)
+        .await
+        .unwrap();
+    store
+        .delete_zone(&cli(), o.id, inv.dmz.id, 1)
+        .await
+        .unwrap();
+    store
+        .delete_system(&cli(), o.id, inv.system.id, 1)
+        .await
+        .unwrap();
+    store
+        .delete_site(&cli(), o.id, inv.site.id, 1)
+        .await
+        .unwrap();
+    assert!(store.zones(o.id).await.unwrap().is_empty());
+    assert!(store.systems(o.id).await.unwrap().is_empty());
+    assert!(store.sites(o.id).await.unwrap().is_empty());
+    let zones = trail_of(store, o.id, "zone").await;
+    assert_eq!(zones[0].action, "delete");
+    assert_eq!(zones[0].diff["before"]["name"], "DMZ");
+    assert_eq!(zones[1].diff["before"]["name"], "Control");
+    store.verify_trail().await.unwrap();
+}
+
+async fn inventory_is_isolated_between_organizations(db: &TestDb) {
+    let store = &db.store;
+    let a = org(store, "kashima").await;
+    let b = org(store, "chiba").await;
+    let inv = inventory(store, a.id).await;
+    let a_trail = store.trail(a.id, &Default::default()).await.unwrap().len();
+
+    // B sees nothing of A's.
+    assert!(store.sites(b.id).await.unwrap().is_empty());
+    assert!(store.systems(b.id).await.unwrap().is_empty());
+    assert!(store.zones(b.id).await.unwrap().is_empty());
+    assert!(store.conduits(b.id).await.unwrap().is_empty());
+    assert!(store.zone_asset_counts(b.id).await.unwrap().is_empty());
+    let all = store.assets(b.id, &AssetFilter::default()).await.unwrap();
+    assert!(all.assets.is_empty() && all.next.is_none());
+    let by_zone = AssetFilter {
+        zone_id: Some(inv.control.id),
+        ..Default::default()
+    };
+    assert!(
+        store
+            .assets(b.id, &by_zone)
+            .await
+            .unwrap()
+            .assets
+            .is_empty()
+    );
+    let missing = |r: Result<(), StoreError>, what: &str| {
+        assert!(
+            matches!(r, Err(StoreError::NotFound { .. })),
+            "{what}: {r:?}"
+        );
+    };
+    missing(store.site(b.id, inv.site.id).await.map(|_| ()), "site");
+    missing(
+        store.system(b.id, inv.system.id).await.map(|_| ()),
+        "system",
+    );
+    missing(store.zone(b.id, inv.control.id).await.map(|_| ()), "zone");
+    missing(
+        store.conduit(b.id, inv.conduit.id).await.map(|_| ()),
+        "conduit",
+    );
+    missing(store.asset(b.id, inv.asset.id).await.map(|_| ()), "asset");
+    missing(store.asset_by_tag(b.id, "PLC-001").await.map(|_| ()), "tag");
+
+    // B changes nothing of A's.
+    missing(
+        store
+            .update_site(
+                &cli(),
+                b.id,
+                inv.site.id,
+                1,
+                NewSite {
+                    name: "x".into(),
+                    ..Default::default()
+                },
+            )
+            .await
+            .map(|_| ()),
+        "update site",
+    );
+    missing(
+        store
+            .update_system(
+                &cli(),
+                b.id,
+                inv.system.id,
+                1,
+                NewSystem {
+                    name: "x".into(),
+                    ..Default::default()
+                },
+            )
+            .await
+            .map(|_| ()),
+        "update system",
+    );
+    missing(
+        store
+            .update_zone(&cli(), b.id, inv.control.id, 1, new_zone("x", None))
+            .await
+            .map(|_| ()),
+        "update zone",
+    );
+    missing(
+        store
+            .update_conduit(
+                &cli(),
+                b.id,
+                inv.conduit.id,
+                1,
+                new_conduit("x", inv.control.id, inv.dmz.id),
+            )
+            .await
+            .map(|_| ()),
+        "update conduit",
+    );
+    missing(
+        store
+            .update_asset(&cli(), b.id, inv.asset.id, 1, new_asset("x"))
+            .await
+            .map(|_| ()),
+        "update asset",
+    );
+    missing(
+        store.delete_site(&cli(), b.id, inv.site.id, 1).await,
+        "delete site",
+    );
+    missing(
+        store.delete_system(&cli(), b.id, inv.system.id, 1).await,
+        "delete system",
+    );
+    missing(
+        store.delete_zone(&cli(), b.id, inv.dmz.id, 1).await,
+        "delete zone",
+    );
+    missing(
+        store.delete_conduit(&cli(), b.id, inv.conduit.id, 1).await,
+        "delete conduit",
+    );
+    missing(
+        store.delete_asset(&cli(), b.id, inv.asset.id, 1).await,
+        "delete asset",
+    );
+
+    // Nor may B point at A's rows.
+    let field = |r: Result<(), StoreError>| invalid_field(r).0;
+    assert_eq!(
+        field(
+            store
+                .create_system(
+                    &cli(),
+                    b.id,
+                    NewSystem {
+                        name: "s".into(),
+                        site_id: Some(inv.site.id),
+                        ..Default::default()
+                    }
+                )
+                .await
+                .map(|_| ())
+        ),
+        "site_id"
+    );
+    assert_eq!(
+        field(
+            store
+                .create_zone(&cli(), b.id, new_zone("z", Some(inv.system.id)))
+                .await
+                .map(|_| ())
+        ),
+        "system_id"
+    );
+    assert_eq!(
+        field(
+            store
+                .create_conduit(&cli(), b.id, new_conduit("c", inv.control.id, inv.dmz.id))
+                .await
+                .map(|_| ())
+        ),
+        "from_zone_id"
+    );
+    assert_eq!(
+        field(
+            store
+                .create_asset(
+                    &cli(),
+                    b.id,
+                    NewAsset {
+                        zone_id: Some(inv.control.id),
+                        ..new_asset("B-1")
+                    }
+                )
+                .await
+                .map(|_| ())
+        ),
+        "zone_id"
+    );
+    let (f, m) = invalid_field(
+        store
+            .import_assets(
+                &cli(),
+                b.id,
+                vec![
+                    new_asset("B-1"),
+                    NewAsset {
+                        system_id: Some(inv.system.id),
+                        ..new_asset("B-2")
+                    },
+                ],
+            )
+            .await,
+    );
+    assert_eq!(f, "system_id");
+    assert!(m.contains("asset 2 of the import ('B-2')"), "{m}");
+
+    // The same tags and names are free in another organization.
+    let b_inv = inventory(store, b.id).await;
+    assert_eq!(b_inv.asset.asset_tag, inv.asset.asset_tag);
+    assert_eq!(store.asset(a.id, inv.asset.id).await.unwrap(), inv.asset);
+    assert_eq!(
+        store.zones(a.id).await.unwrap(),
+        vec![inv.control.clone(), inv.dmz.clone()]
+    );
+    assert_eq!(
+        store.trail(a.id, &Default::default()).await.unwrap().len(),
+        a_trail
+    );
+    let page = store.assets(b.id, &AssetFilter::default()).await.unwrap();
+    assert_eq!(page.assets, vec![b_inv.asset]);
+}
+
+async fn an_asset_import_is_all_or_nothing(db: &TestDb) {
+    let store = &db.store;
+    let o = org(store, "kashima").await;
+    let zone = store
+        .create_zone(&cli(), o.id, new_zone("Control", None))
+        .await
+        .unwrap();
+    let batch = |prefix: &str| -> Vec<NewAsset> {
+        (1..=1000)
+            .map(|i| NewAsset {
+                zone_id: (i % 2 == 0).then_some(zone.id),
+                asset_type: AssetType::ALL[i % AssetType::ALL.len()],
+                ..new_asset(&format!("{prefix}-{i:04}"))
+            })
+            .collect()
+    };
+    let stored = |store: &Store| {
+        let store = store.clone();
+        async move { store.row_counts().await.unwrap()["assets"] }
+    };
+    let trail_len = store.trail(o.id, &Default::default()).await.unwrap().len();
+
+    // A tag given twice, at rows 10 and 500: nothing is stored.
+    let mut dup = batch("PLC");
+    dup[499].asset_tag = "PLC-0010".into();
+    let (field, message) = invalid_field(store.import_assets(&cli(), o.id, dup).await);
+    assert_eq!(field, "asset_tag");
+    assert!(
+        message.contains("asset 500 of the import ('PLC-0010')") && message.contains("asset 10"),
+        "{message}"
+    );
+    assert_eq!(stored(store).await, 0);
+
+    // A bad address in row 700: nothing is stored either.
+    let mut bad = batch("PLC");
+    bad[699].interfaces[0].ip = Some("192.168.88.300".into());
+    let (field, message) = invalid_field(store.import_assets(&cli(), o.id, bad).await);
+    assert_eq!(field, "interfaces");
+    assert!(
+        message.contains("asset 700 of the import ('PLC-0700')"),
+        "{message}"
+    );
+    assert_eq!(stored(store).await, 0);
+    assert_eq!(
+        store.trail(o.id, &Default::default()).await.unwrap().len(),
+        trail_len
+    );
+    let (field, _) = invalid_field(store.import_assets(&cli(), o.id, vec![]).await);
+    assert_eq!(field, "assets");
+
+    // A good batch goes in whole, with one trail record.
+    let summary = store
+        .import_assets(&cli(), o.id, batch("PLC"))
+        .await
+        .unwrap();
+    assert_eq!(summary.count, 1000);
+    assert_eq!(summary.first_tag, "PLC-0001");
+    assert_eq!(summary.last_tag, "PLC-1000");
+    assert_eq!(summary.by_type.values().sum::<i64>(), 1000);
+    assert_eq!(stored(store).await, 1000);
+    let records = store.trail(o.id, &Default::default()).await.unwrap();
+    assert_eq!(records.len(), trail_len + 1);
+    assert_eq!(records[0].entity_kind, "asset_import");
+    assert_eq!(records[0].action, "import");
+    assert_eq!(records[0].diff["after"]["count"], 1000);
+    assert_eq!(records[0].diff["after"]["first_tag"], "PLC-0001");
+    assert_eq!(records[0].diff["after"]["last_tag"], "PLC-1000");
+    assert_eq!(store.zone_asset_counts(o.id).await.unwrap()[&zone.id], 500);
+    let one = store.asset_by_tag(o.id, "PLC-0042").await.unwrap();
+    assert_eq!(one.zone_id, Some(zone.id));
+    assert_eq!(one.custom["rack"], "A-3");
+    assert_eq!(one.interfaces[0].ip.as_deref(), Some("192.168.88.30"));
+
+    // A second batch that repeats a stored tag in row 500 stores nothing.
+    let mut again = batch("HMI");
+    again[499].asset_tag = "PLC-0777".into();
+    let (field, message) = invalid_field(store.import_assets(&cli(), o.id, again).await);
+    assert_eq!(field, "asset_tag");
+    assert!(
+        message.contains("asset 500 of the import ('PLC-0777')") && message.contains("already has"),
+        "{message}"
+    );
+    assert_eq!(stored(store).await, 1000);
+    assert_eq!(
+        store.trail(o.id, &Default::default()).await.unwrap().len(),
+        trail_len + 1
+    );
+    store.verify_trail().await.unwrap();
+}
+
+/// Which of the generated assets a filter should return, by their number.
+type Keep = Box<dyn Fn(usize, &NewAsset) -> bool>;
+
+async fn the_asset_list_filters_and_pages_by_keyset(db: &TestDb) {
+    let store = &db.store;
+    let o = org(store, "kashima").await;
+    let s1 = store
+        .create_system(
+            &cli(),
+            o.id,
+            NewSystem {
+                name: "DCS".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let s2 = store
+        .create_system(
+            &cli(),
+            o.id,
+            NewSystem {
+                name: "SIS".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let z1 = store
+        .create_zone(&cli(), o.id, new_zone("Control", None))
+        .await
+        .unwrap();
+    let z2 = store
+        .create_zone(&cli(), o.id, new_zone("Safety", None))
+        .await
+        .unwrap();
+    const N: usize = 1_037;
+    let levels = ["0", "1", "2", "3", "3.5", "4", "5"];
+    let lifecycles = Lifecycle::ALL;
+    // Imported out of tag order, so that the order of the pages comes from the query.
+    let assets: Vec<NewAsset> = (0..N)
+        .map(|k| {
+            let i = (k * 7919) % N;
+            NewAsset {
+                asset_tag: format!("A-{i:05}"),
+                name: format!("機器 {i}"),
+                asset_type: AssetType::ALL[i % AssetType::ALL.len()],
+                vendor: if i.is_multiple_of(5) {
+                    "Siemens".into()
+                } else {
+                    "Yokogawa".into()
+                },
+                purdue_level: Some(levels[i % levels.len()].into()),
+                lifecycle: lifecycles[i % lifecycles.len()],
+                zone_id: [Some(z1.id), Some(z2.id), None][i % 3],
+                system_id: [Some(s1.id), Some(s2.id)][i % 2],
+                interfaces: vec![Interface {
+                    name: "eth0".into(),
+                    ip: Some(format!("10.0.{}.{}", i / 250, i % 250)),
+                    ..Default::default()
+                }],
+                serial_number: if i == 123 {
+                    "SN_100%".into()
+                } else {
+                    format!("SN{i}")
+                },
+                ..Default::default()
+            }
+        })
+        .collect();
+    store
+        .import_assets(&cli(), o.id, assets.clone())
+        .await
+        .unwrap();
+
+    let expected = |keep: &dyn Fn(usize, &NewAsset) -> bool| -> Vec<String> {
+        let mut tags: Vec<String> = (0..N)
+            .map(|k| (k * 7919) % N)
+            .zip(assets.iter())
+            .filter(|(i, a)| keep(*i, a))
+            .map(|(_, a)| a.asset_tag.clone())
+            .collect();
+        tags.sort();
+        tags
+    };
+    let walk = |filter: AssetFilter| {
+        let store = store.clone();
+        async move {
+            let mut tags: Vec<String> = Vec::new();
+            let mut after = None;
+            let mut pages = 0;
+            loop {
+                let page = store
+                    .assets(
+                        o.id,
+                        &AssetFilter {
+                            after: after.clone(),
+                            ..filter.clone()
+                        },
+                    )
+                    .await
+                    .unwrap();
+                pages += 1;
+                assert!(page.assets.len() as i64 <= filter.limit.max(1));
+                tags.extend(page.assets.iter().map(|a| a.asset_tag.clone()));
+                match page.next {
+                    Some(n) => {
+                        assert_eq!(Some(&n), tags.last(), "the cursor is the last tag");
+                        after = Some(n);
+                    }
+                    None => break,
+                }
+                assert!(pages <= N + 1, "paging ends");
+            }
+            tags
+        }
+    };
+    let check = |name: &'static str, filter: AssetFilter, keep: Keep| {
+        let want = expected(&*keep);
+        async move {
+            let got = walk(filter).await;
+            let mut unique = got.clone();
+            unique.dedup();
+            assert_eq!(unique.len(), got.len(), "{name}: every asset once");
+            assert_eq!(got, want, "{name}");
+            got.len()
+        }
+    };
+    let page = |limit: i64| AssetFilter {
+        limit,
+        ..Default::default()
+    };
+    assert_eq!(check("all", page(50), Box::new(|_, _| true)).await, N);
+    assert_eq!(
+        check("all in pages of 7", page(7), Box::new(|_, _| true)).await,
+        N
+    );
+    assert!(
+        check(
+            "zone",
+            AssetFilter {
+                zone_id: Some(z1.id),
+                ..page(50)
+            },
+            Box::new(|i, _| i % 3 == 0)
+        )
+        .await
+            > 300
+    );
+    // DCS controllers have odd numbers here, as do the assets of system 2.
+    let plc = AssetType::DcsController;
+    assert!(
+        check(
+            "system and type",
+            AssetFilter {
+                system_id: Some(s2.id),
+                asset_type: Some(plc),
+                ..page(10)
+            },
+            Box::new(move |i, a| i % 2 == 1 && a.asset_type == plc),
+        )
+        .await
+            > 10
+    );
+    assert!(
+        check(
+            "Purdue level as typed",
+            AssetFilter {
+                purdue_level: Some("L3.5".into()),
+                ..page(50)
+            },
+            Box::new(|i, _| i % 7 == 4),
+        )
+        .await
+            > 100
+    );
+    check(
+        "lifecycle",
+        AssetFilter {
+            lifecycle: Some(Lifecycle::Maintenance),
+            ..page(50)
+        },
+        Box::new(|i, _| i % 4 == 2),
+    )
+    .await;
+    assert!(
+        check(
+            "everything at once",
+            AssetFilter {
+                zone_id: Some(z2.id),
+                system_id: Some(s1.id),
+                asset_type: Some(AssetType::Server),
+                purdue_level: Some("5".into()),
+                lifecycle: Some(Lifecycle::ALL[0]),
+                ..page(3)
+            },
+            Box::new(|i, a| {
+                i % 3 == 1
+                    && i % 2 == 0
+                    && a.asset_type == AssetType::Server
+                    && i % 7 == 6
+                    && i % 4 == 0
+            }),
+        )
+        .await
+            > 10
+    );
+    assert!(
+        check(
+            "search, case-insensitive",
+            AssetFilter {
+                q: Some("SIEMENS".into()),
+                ..page(50)
+            },
+            Box::new(|i, _| i % 5 == 0),
+        )
+        .await
+            > 200
+    );
+    assert_eq!(
+        check(
+            "search by address",
+            AssetFilter {
+                q: Some("10.0.3.".into()),
+                ..page(50)
+            },
+            Box::new(|i, _| i / 250 == 3),
+        )
+        .await,
+        250
+    );
+    assert_eq!(
+        check(
+            "a % searched as itself",
+            AssetFilter {
+                q: Some("_100%".into()),
+                ..page(50)
+            },
+            Box::new(|i, _| i == 123),
+        )
+        .await,
+        1
+    );
+    let e = store
+        .assets(
+            o.id,
+            &AssetFilter {
+                purdue_level: Some("6".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(e, StoreError::Invalid(ref f) if f.field == "purdue_level"),
+        "{e}"
+    );
+    // A page holds whole assets, the same as reading them one by one.
+    let first = store.assets(o.id, &page(3)).await.unwrap();
+    assert_eq!(first.assets.len(), 3);
+    assert_eq!(
+        first.assets[0],
+        store.asset_by_tag(o.id, "A-00000").await.unwrap()
+    );
+    assert_eq!(
+        store.assets(o.id, &page(0)).await.unwrap().assets.len(),
+        50,
+        "the default page"
+    );
 }
