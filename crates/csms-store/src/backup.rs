@@ -345,6 +345,20 @@ const TABLES: &[Table] = &[
         ],
     },
     Table {
+        name: "risk_methods",
+        key: "id",
+        columns: &[
+            ("id", Uuid),
+            ("org_id", Uuid),
+            ("seq", Int),
+            ("method", Text),
+            ("fingerprint", Text),
+            ("note", Text),
+            ("created_at", Time),
+            ("created_by", Uuid),
+        ],
+    },
+    Table {
         name: "trail",
         key: "chain_id, seq",
         columns: &[

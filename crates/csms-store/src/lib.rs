@@ -12,6 +12,7 @@ pub mod auth;
 pub mod backup;
 pub mod inventory;
 pub mod org;
+pub mod risk;
 pub mod session;
 pub mod trail;
 

@@ -73,6 +73,7 @@ on_both_backends!(
     inventory_is_isolated_between_organizations,
     an_asset_import_is_all_or_nothing,
     the_asset_list_filters_and_pages_by_keyset,
+    the_risk_method_is_versioned_and_old_versions_stay_readable,
 );
 
 fn cli() -> Actor {
@@ -408,6 +409,12 @@ async fn the_trail_is_append_only_in_the_database(db: &TestDb) {
 
 async fn fill(store: &Store) {
     let o = org_with_history(store).await;
+    let mut method = csms_domain::risk::RiskMethod::default_5x5();
+    method.tolerable = 0;
+    store
+        .set_risk_method(&cli(), o.id, 0, method, "HSE 委員会で決定")
+        .await
+        .unwrap();
     let o2 = org(store, "chiba").await;
     for (name, role) in [("yamada", Role::CsmsManager), ("tanaka", Role::Auditor)] {
         let u = user(store, name).await;
@@ -2443,4 +2450,80 @@ async fn the_asset_list_filters_and_pages_by_keyset(db: &TestDb) {
         50,
         "the default page"
     );
+}
+
+async fn the_risk_method_is_versioned_and_old_versions_stay_readable(db: &TestDb) {
+    use csms_domain::risk::RiskMethod;
+    let store = &db.store;
+    let o = org(store, "kashima").await;
+    // Before anything is set: the built-in default, version 0.
+    let d = store.risk_method(o.id).await.unwrap();
+    assert_eq!((d.seq, d.id), (0, None));
+    assert_eq!(d.method, RiskMethod::default_5x5());
+    // Set a stricter method: version 1, in the trail.
+    let mut strict = RiskMethod::default_5x5();
+    strict.tolerable = 0;
+    let v1 = store
+        .set_risk_method(&cli(), o.id, 0, strict.clone(), "許容水準を低に")
+        .await
+        .unwrap();
+    assert_eq!(v1.seq, 1);
+    assert_eq!(store.risk_method(o.id).await.unwrap().method, strict);
+    // Stale version: a conflict, nothing stored.
+    let err = store
+        .set_risk_method(&cli(), o.id, 0, RiskMethod::default_5x5(), "")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::Conflict { current: 1, .. }),
+        "{err}"
+    );
+    // The same method again changes nothing.
+    let same = store
+        .set_risk_method(&cli(), o.id, 1, strict.clone(), "again")
+        .await
+        .unwrap();
+    assert_eq!(same.seq, 1);
+    // An invalid (non-monotone) method is refused, naming the cell.
+    let mut bad = RiskMethod::default_5x5();
+    bad.cells[4][4] = 0;
+    let err = store
+        .set_risk_method(&cli(), o.id, 1, bad, "")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Invalid(_)), "{err}");
+    // Back to the default as version 2; version 1 stays readable by its fingerprint, and so
+    // does the built-in default.
+    let v2 = store
+        .set_risk_method(&cli(), o.id, 1, RiskMethod::default_5x5(), "既定に戻す")
+        .await
+        .unwrap();
+    assert_eq!(v2.seq, 2);
+    let old = store
+        .risk_method_by_fingerprint(o.id, &v1.fingerprint)
+        .await
+        .unwrap();
+    assert_eq!(old.method, strict);
+    assert_eq!(
+        store
+            .risk_method_by_fingerprint(o.id, &d.fingerprint)
+            .await
+            .unwrap()
+            .method,
+        RiskMethod::default_5x5()
+    );
+    assert!(store.risk_method_by_fingerprint(o.id, "00").await.is_err());
+    assert_eq!(store.risk_method_history(o.id).await.unwrap().len(), 2);
+    // Another organization still has the default.
+    let other = org(store, "sakai").await;
+    assert_eq!(store.risk_method(other.id).await.unwrap().seq, 0);
+    assert!(
+        store
+            .trail_kinds(o.id)
+            .await
+            .unwrap()
+            .iter()
+            .any(|k| k == "risk_method")
+    );
+    store.verify_trail().await.unwrap();
 }
