@@ -77,6 +77,12 @@ pub struct Caller {
 }
 
 impl Caller {
+    /// Whether the caller's role in the request's organization passes `perm` (for showing or
+    /// hiding what the guard would refuse).
+    pub fn may(&self, perm: Perm) -> bool {
+        self.org.as_ref().is_some_and(|(_, r)| perm.allows(*r))
+    }
+
     pub fn actor(&self) -> csms_domain::trail::Actor {
         match &self.user {
             Some(u) => csms_domain::trail::Actor::user(u.id, &u.username),

@@ -156,32 +156,34 @@ impl Default for Library {
 }
 
 impl Library {
-    /// Parses the catalogs in the binary (checked by the test suite; a broken one is a bug).
+    /// The catalogs and mapping sets in the binary, parsed once per process (checked by the
+    /// test suite; a broken one is a bug).
     pub fn shipped() -> Library {
-        let catalogs = csms_catalog::shipped().unwrap_or_else(|e| {
-            panic!(
-                "a shipped catalog is broken: {}",
-                e.iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            )
-        });
-        let mappings = csms_catalog::shipped_mappings().unwrap_or_else(|e| {
-            panic!(
-                "a shipped mapping set is broken: {}",
-                e.iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join("; ")
+        type Shipped = (Vec<Arc<Indexed>>, Vec<Arc<MappingSet>>);
+        static SHIPPED: std::sync::LazyLock<Shipped> = std::sync::LazyLock::new(|| {
+            let broken = |what: &str, e: Vec<csms_catalog::Diagnostic>| -> ! {
+                panic!(
+                    "a shipped {what} is broken: {}",
+                    e.iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                )
+            };
+            let catalogs = csms_catalog::shipped().unwrap_or_else(|e| broken("catalog", e));
+            let mappings =
+                csms_catalog::shipped_mappings().unwrap_or_else(|e| broken("mapping set", e));
+            (
+                catalogs
+                    .into_iter()
+                    .map(|c| Arc::new(Indexed::new(c, None)))
+                    .collect(),
+                mappings.into_iter().map(Arc::new).collect(),
             )
         });
         Library {
-            shipped: catalogs
-                .into_iter()
-                .map(|c| Arc::new(Indexed::new(c, None)))
-                .collect(),
-            shipped_mappings: mappings.into_iter().map(Arc::new).collect(),
+            shipped: SHIPPED.0.clone(),
+            shipped_mappings: SHIPPED.1.clone(),
             cache: Mutex::new(HashMap::new()),
         }
     }

@@ -25,10 +25,11 @@ use super::auth::NoticeQuery;
 use super::org::{org_of, store_error};
 use super::{Ctx, error_page, render};
 use crate::AppState;
-use crate::authz::Caller;
+use crate::authz::{Caller, Perm};
 use crate::charts;
 use crate::i18n::Tr;
 use crate::library::{Indexed, OrgLibrary, coverage};
+use crate::pages::catalog::node_text_matches;
 
 // ---------------------------------------------------------------------------------------
 // Shared pieces
@@ -285,20 +286,6 @@ pub struct NewForm {
     pub assessors: String,
 }
 
-fn can_manage(caller: &Caller) -> bool {
-    caller
-        .org
-        .as_ref()
-        .is_some_and(|(_, r)| crate::authz::Perm::OrgManage.roles().contains(r))
-}
-
-fn can_write(caller: &Caller) -> bool {
-    caller
-        .org
-        .as_ref()
-        .is_some_and(|(_, r)| crate::authz::Perm::OrgWrite.roles().contains(r))
-}
-
 async fn list_page(
     state: &AppState,
     caller: &Caller,
@@ -347,7 +334,7 @@ async fn list_page(
         None => StatusCode::OK,
     };
     let page = ListPage {
-        can_manage: can_manage(caller),
+        can_manage: caller.may(Perm::OrgManage),
         ctx,
         org,
         items,
@@ -634,7 +621,7 @@ pub async fn dashboard(
         .with_notice(q.notice.as_deref());
     render(&DashboardPage {
         framework_name: pick(tr, &l.framework.catalog.framework.name).to_owned(),
-        can_manage: can_manage(&caller),
+        can_manage: caller.may(Perm::OrgManage),
         evidence_total: evidence.values().sum(),
         ctx,
         org: l.org,
@@ -775,7 +762,7 @@ fn row_env(l: &Loaded, caller: &Caller, members: &[Member]) -> RowEnv {
         slug: l.org.slug.clone(),
         assessment_id: l.assessment.id,
         locked: l.assessment.status == AssessmentStatus::Approved,
-        can_write: can_write(caller),
+        can_write: caller.may(Perm::OrgWrite),
         scale,
         members: members
             .iter()
@@ -819,24 +806,6 @@ fn row_view(
     }
 }
 
-fn matches(tr: &Tr, fw: &Indexed, i: usize, q: &str) -> bool {
-    if q.is_empty() {
-        return true;
-    }
-    let n = &fw.catalog.nodes[i];
-    let q = q.to_lowercase();
-    let _ = tr;
-    [
-        &n.reference,
-        &n.title.ja,
-        &n.title.en,
-        &n.gist.ja,
-        &n.gist.en,
-    ]
-    .iter()
-    .any(|t| t.to_lowercase().contains(&q))
-}
-
 pub async fn workspace(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -874,7 +843,8 @@ pub async fn workspace(
         };
         total += 1;
         if filter.is_some_and(|f| f != r.outcome)
-            || !matches(&caller.tr, &l.framework, i, q.q.trim())
+            || !(q.q.trim().is_empty()
+                || node_text_matches(&l.framework.catalog.nodes[i], q.q.trim()))
         {
             continue;
         }
@@ -1525,7 +1495,8 @@ pub async fn prefill(
     let path = format!("/o/{}/assessments/{id}/prefill", l.org.slug);
     let ctx = Ctx::new(&state, &caller, "assessments", &path).await;
     render(&PrefillPage {
-        can_manage: can_manage(&caller) && l.assessment.status == AssessmentStatus::InProgress,
+        can_manage: caller.may(Perm::OrgManage)
+            && l.assessment.status == AssessmentStatus::InProgress,
         ctx,
         org: l.org,
         a: l.assessment,

@@ -25,13 +25,6 @@ use crate::library::{Indexed, Relation};
 /// The most a catalog file may weigh (the largest CISO Assistant library is about 1.4 MB).
 pub const UPLOAD_LIMIT: usize = 16 * 1024 * 1024;
 
-fn can_manage(caller: &Caller) -> bool {
-    caller
-        .org
-        .as_ref()
-        .is_some_and(|(_, r)| Perm::OrgManage.roles().contains(r))
-}
-
 /// A framework in the list.
 pub struct FrameworkView {
     pub id: String,
@@ -139,7 +132,7 @@ async fn frameworks_page(
         ctx.error(e.clone());
     }
     let page = FrameworksPage {
-        can_manage: can_manage(caller),
+        can_manage: caller.may(Perm::OrgManage),
         ctx,
         org,
         frameworks,
@@ -437,8 +430,9 @@ fn kind_str(n: &Node) -> &'static str {
     }
 }
 
-/// Whether a node matches a search, in either language (case-insensitive).
-pub fn node_matches(n: &Node, q: &str) -> bool {
+/// Whether a node's ref, title or gist matches a search, in either language
+/// (case-insensitive): the assessment workspace's search.
+pub fn node_text_matches(n: &Node, q: &str) -> bool {
     let q = q.to_lowercase();
     [
         &n.reference,
@@ -449,9 +443,16 @@ pub fn node_matches(n: &Node, q: &str) -> bool {
     ]
     .iter()
     .any(|t| t.to_lowercase().contains(&q))
-        || n.guidance
-            .as_ref()
-            .is_some_and(|g| g.ja.to_lowercase().contains(&q) || g.en.to_lowercase().contains(&q))
+}
+
+/// Whether a node matches a search of the requirement browser: ref, title, gist or guidance,
+/// in either language (case-insensitive).
+pub fn node_matches(n: &Node, q: &str) -> bool {
+    let lower = q.to_lowercase();
+    node_text_matches(n, q)
+        || n.guidance.as_ref().is_some_and(|g| {
+            g.ja.to_lowercase().contains(&lower) || g.en.to_lowercase().contains(&lower)
+        })
 }
 
 async fn framework_of(
@@ -651,7 +652,7 @@ pub async fn node(
         .with_notice(q.notice.as_deref());
     render(&NodePage {
         fw: framework_view(&ctx.tr, &fw),
-        can_manage: can_manage(&caller),
+        can_manage: caller.may(Perm::OrgManage),
         ctx,
         org,
         node: n,
