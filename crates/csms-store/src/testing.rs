@@ -143,3 +143,31 @@ impl TestDb {
         }
     }
 }
+
+/// Runs each named `async fn name(db: &TestDb)` of an integration test file twice, as
+/// `sqlite::name` and `postgres::name` (CI counts both; see `scripts/test`).
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let db = csms_store::testing::TestDb::new(csms_store::Backend::Sqlite).await;
+                    super::$name(&db).await;
+                    db.cleanup().await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let db = csms_store::testing::TestDb::new(csms_store::Backend::Postgres).await;
+                    super::$name(&db).await;
+                    db.cleanup().await;
+                }
+            )*
+        }
+    };
+}

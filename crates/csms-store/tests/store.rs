@@ -17,30 +17,7 @@ use csms_store::org::NewOrganization;
 use csms_store::testing::TestDb;
 use csms_store::{Backend, Store, StoreError};
 
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    let db = csms_store::testing::TestDb::new(csms_store::Backend::Sqlite).await;
-                    super::$name(&db).await;
-                    db.cleanup().await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    let db = csms_store::testing::TestDb::new(csms_store::Backend::Postgres).await;
-                    super::$name(&db).await;
-                    db.cleanup().await;
-                }
-            )*
-        }
-    };
-}
+use csms_store::on_both_backends;
 
 on_both_backends!(
     migrations_are_idempotent_and_versioned,

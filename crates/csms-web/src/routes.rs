@@ -4,7 +4,7 @@
 
 use axum::Router;
 use axum::http::Method;
-use axum::routing::{MethodRouter, delete, get, patch, post};
+use axum::routing::MethodRouter;
 
 use crate::authz::Perm;
 use crate::{AppState, api, assets, metrics, pages};
@@ -14,19 +14,36 @@ pub struct Route {
     pub method: Method,
     pub path: &'static str,
     pub perm: Perm,
-    handler: fn() -> MethodRouter<AppState>,
+    pub(crate) handler: fn() -> MethodRouter<AppState>,
+    /// A request body limit other than axum's default 2 MB (uploads).
+    pub(crate) body_limit: Option<usize>,
 }
 
+/// `route!(GET, "/o/{org}/x", OrgRead, get(handler))`, optionally followed by
+/// `, limit = BYTES` for a route that accepts a larger body. Area modules (pages and API)
+/// declare their routes with it in a `routes()` function that [`table`] includes.
 macro_rules! route {
     ($method:ident, $path:expr, $perm:ident, $router:ident($handler:path)) => {
-        Route {
-            method: Method::$method,
+        $crate::routes::Route {
+            method: ::axum::http::Method::$method,
             path: $path,
-            perm: Perm::$perm,
-            handler: || $router($handler),
+            perm: $crate::authz::Perm::$perm,
+            handler: || ::axum::routing::$router($handler),
+            body_limit: None,
+        }
+    };
+    ($method:ident, $path:expr, $perm:ident, $router:ident($handler:path), limit = $limit:expr) => {
+        $crate::routes::Route {
+            method: ::axum::http::Method::$method,
+            path: $path,
+            perm: $crate::authz::Perm::$perm,
+            handler: || ::axum::routing::$router($handler),
+            body_limit: Some($limit),
         }
     };
 }
+#[allow(unused_imports)] // used by the area modules once they declare routes
+pub(crate) use route;
 
 /// Every route of the application (built once; the guard consults it on every request).
 pub fn table() -> &'static [Route] {
@@ -35,6 +52,17 @@ pub fn table() -> &'static [Route] {
 }
 
 fn routes() -> Vec<Route> {
+    let mut all = core();
+    // Areas declare their own routes (each module's `routes()`), so that work on one area does
+    // not touch this file.
+    all.extend(pages::inventory::routes());
+    all.extend(pages::risk::routes());
+    all.extend(api::inventory::routes());
+    all.extend(api::risk::routes());
+    all
+}
+
+fn core() -> Vec<Route> {
     vec![
         route!(GET, "/healthz", Public, get(pages::healthz)),
         route!(GET, "/metrics", Public, get(metrics::metrics)),
@@ -113,7 +141,8 @@ fn routes() -> Vec<Route> {
             POST,
             "/o/{org}/requirements/import",
             OrgManage,
-            post(pages::catalog::import)
+            post(pages::catalog::import),
+            limit = pages::catalog::UPLOAD_LIMIT
         ),
         route!(
             GET,
@@ -268,7 +297,8 @@ fn routes() -> Vec<Route> {
             POST,
             "/api/v1/catalogs",
             OrgManage,
-            post(api::catalog::import_catalog)
+            post(api::catalog::import_catalog),
+            limit = pages::catalog::UPLOAD_LIMIT
         ),
         route!(
             GET,
@@ -360,11 +390,8 @@ pub(crate) fn build(state: AppState) -> Router {
     let mut grouped: Vec<(&'static str, MethodRouter<AppState>)> = Vec::new();
     for r in table() {
         let mut handler = (r.handler)();
-        if r.path.ends_with("/requirements/import") || r.path == "/api/v1/catalogs" {
-            // Catalog files are larger than the default 2 MB body limit allows.
-            handler = handler.layer(axum::extract::DefaultBodyLimit::max(
-                pages::catalog::UPLOAD_LIMIT,
-            ));
+        if let Some(limit) = r.body_limit {
+            handler = handler.layer(axum::extract::DefaultBodyLimit::max(limit));
         }
         match grouped.iter_mut().find(|(p, _)| *p == r.path) {
             Some((_, existing)) => {

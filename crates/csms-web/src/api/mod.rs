@@ -10,6 +10,8 @@
 
 pub mod assessment;
 pub mod catalog;
+pub mod inventory;
+pub mod risk;
 
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{Query, State};
@@ -479,6 +481,9 @@ pub struct ApiDoc;
 
 pub async fn openapi_json() -> Response {
     let mut doc = ApiDoc::openapi();
+    // Areas keep their own OpenAPI fragments (paths and schemas) beside their handlers.
+    doc.merge(inventory::InventoryApi::openapi());
+    doc.merge(risk::RiskApi::openapi());
     doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
     let mut res = Json(doc).into_response();
     res.headers_mut()

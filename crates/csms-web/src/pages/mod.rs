@@ -3,7 +3,9 @@
 pub mod assessment;
 pub mod auth;
 pub mod catalog;
+pub mod inventory;
 pub mod org;
+pub mod risk;
 
 use askama::Template;
 use axum::Extension;
@@ -70,13 +72,13 @@ const NAV: &[NavItem] = &[
         id: "assets",
         path: "assets",
         label: "nav-assets",
-        built: false,
+        built: true,
     },
     NavItem {
         id: "risks",
         path: "risks",
         label: "nav-risks",
-        built: false,
+        built: true,
     },
     NavItem {
         id: "requirements",

@@ -1,0 +1,8 @@
+//! Pages of the risk area (routes declared in [`routes`]).
+
+use crate::routes::Route;
+
+/// The routes of this area's pages.
+pub(crate) fn routes() -> Vec<Route> {
+    vec![]
+}
