@@ -8,6 +8,7 @@ pub mod assessment;
 pub mod auth;
 pub mod inventory;
 pub mod org;
+pub mod register;
 pub mod risk;
 pub mod time;
 pub mod trail;

@@ -4,8 +4,16 @@
 //! reader, and get bytes or text back.
 //!
 //! - [`assessment`] — a conformance assessment as an XLSX workbook or an RFC 4180 CSV file.
+//! - [`diagram`] — the zone and conduit diagram as SVG.
+//! - [`heatmap`] — risk heat maps as SVG.
+//! - [`inventory`] — the asset inventory: import files read and checked, exports written.
+//! - [`register`] — the risk register and a zone's requirements specification.
 
 pub mod assessment;
+pub mod diagram;
 mod error;
+pub mod heatmap;
+pub mod inventory;
+pub mod register;
 
 pub use error::ReportError;

@@ -12,9 +12,11 @@ pub mod auth;
 pub mod backup;
 pub mod inventory;
 pub mod org;
+pub mod register;
 pub mod risk;
 pub mod session;
 pub mod trail;
+pub mod zone;
 
 #[doc(hidden)]
 pub mod testing;

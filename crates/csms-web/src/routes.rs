@@ -56,8 +56,10 @@ fn routes() -> Vec<Route> {
     // Areas declare their own routes (each module's `routes()`), so that work on one area does
     // not touch this file.
     all.extend(pages::inventory::routes());
+    all.extend(pages::asset_import::routes());
     all.extend(pages::risk::routes());
     all.extend(api::inventory::routes());
+    all.extend(api::asset_import::routes());
     all.extend(api::risk::routes());
     all
 }

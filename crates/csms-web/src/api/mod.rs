@@ -9,6 +9,7 @@
 //! disagree on a rule.
 
 pub mod assessment;
+pub mod asset_import;
 pub mod catalog;
 pub mod inventory;
 pub mod risk;
@@ -483,6 +484,7 @@ pub async fn openapi_json() -> Response {
     let mut doc = ApiDoc::openapi();
     // Areas keep their own OpenAPI fragments (paths and schemas) beside their handlers.
     doc.merge(inventory::InventoryApi::openapi());
+    doc.merge(asset_import::AssetImportApi::openapi());
     doc.merge(risk::RiskApi::openapi());
     doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
     let mut res = Json(doc).into_response();

@@ -1,6 +1,7 @@
 //! Server-rendered pages (askama templates, messages from `locales/`).
 
 pub mod assessment;
+pub mod asset_import;
 pub mod auth;
 pub mod catalog;
 pub mod inventory;

@@ -1,0 +1,1 @@
+//! Risk heat maps (likelihood x consequence) as SVG.
