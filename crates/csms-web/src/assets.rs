@@ -11,6 +11,21 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
         include_bytes!("../assets/app.css"),
     ),
     (
+        "inventory.css",
+        "text/css; charset=utf-8",
+        include_bytes!("../assets/inventory.css"),
+    ),
+    (
+        "import.css",
+        "text/css; charset=utf-8",
+        include_bytes!("../assets/import.css"),
+    ),
+    (
+        "risk.css",
+        "text/css; charset=utf-8",
+        include_bytes!("../assets/risk.css"),
+    ),
+    (
         "api-docs.js",
         "text/javascript; charset=utf-8",
         include_bytes!("../assets/api-docs.js"),
