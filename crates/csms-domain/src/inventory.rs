@@ -47,7 +47,7 @@ pub const MAX_CHANNELS: usize = 100;
 /// Reduces a typed value to the form enum names are compared in: lowercase, every run of
 /// other characters than letters and digits one `_`, none at either end
 /// (`"DCS controller"` → `dcs_controller`, `"Remote I/O"` → `remote_i_o`).
-fn normalize(s: &str) -> String {
+pub(crate) fn normalize(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.trim().chars().flat_map(char::to_lowercase) {
         if c.is_alphanumeric() {
@@ -90,15 +90,15 @@ macro_rules! named_enum {
             }
 
             /// Parses the stored name or a common spelling, case-insensitively.
-            pub fn parse(s: &str) -> Result<$name, FieldError> {
-                let n = normalize(s);
+            pub fn parse(s: &str) -> Result<$name, $crate::org::FieldError> {
+                let n = $crate::inventory::normalize(s);
                 $(
                     if n == $text $(|| n == $alias)* {
                         return Ok($name::$variant);
                     }
                 )+
                 let names: Vec<&str> = $name::ALL.iter().map(|v| v.as_str()).collect();
-                Err(FieldError {
+                Err($crate::org::FieldError {
                     field: $field,
                     message: format!(
                         concat!("'{}' is not ", $what, "; use one of {}", $hint),
@@ -116,13 +116,15 @@ macro_rules! named_enum {
         }
 
         impl std::str::FromStr for $name {
-            type Err = FieldError;
+            type Err = $crate::org::FieldError;
             fn from_str(s: &str) -> Result<Self, Self::Err> {
                 $name::parse(s)
             }
         }
     };
 }
+
+pub(crate) use named_enum;
 
 named_enum! {
     /// What kind of device an asset is.
