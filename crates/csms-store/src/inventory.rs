@@ -426,6 +426,9 @@ pub struct AssetFilter {
     /// A Purdue level as [`parse_purdue_level`] reads it (`2`, `L2`, `3.5`, `DMZ`).
     pub purdue_level: Option<String>,
     pub lifecycle: Option<Lifecycle>,
+    pub criticality: Option<Criticality>,
+    /// Assets of the systems of this site.
+    pub site_id: Option<Uuid>,
     /// Page size, 1 to 1,000 (0 gives 50).
     pub limit: i64,
     /// The keyset cursor: the tag of the last asset of the previous page ([`AssetPage::next`]).
@@ -1429,6 +1432,20 @@ impl Store {
                 &mut sql,
                 " AND lifecycle = $n",
                 Arg::Text(l.as_str().into()),
+            );
+        }
+        if let Some(c) = filter.criticality {
+            push(
+                &mut sql,
+                " AND criticality = $n",
+                Arg::Text(c.as_str().into()),
+            );
+        }
+        if let Some(s) = filter.site_id {
+            push(
+                &mut sql,
+                " AND system_id IN (SELECT id FROM systems WHERE org_id = $1 AND site_id = $n)",
+                Arg::Id(s),
             );
         }
         if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
