@@ -449,6 +449,17 @@ enum Arg {
     Int(i64),
 }
 
+/// The shortest query the trigram index serves (SQLite's `assets_fts`, PostgreSQL's
+/// `pg_trgm` index): shorter ones are answered by `LIKE` alone, which reads every asset of
+/// the organization.
+const TRIGRAM: usize = 3;
+
+/// A query as one FTS5 phrase (quotes doubled): with the trigram tokenizer it matches the
+/// rows whose search text holds it as a substring.
+fn fts_phrase(q: &str) -> String {
+    format!("\"{}\"", q.to_lowercase().replace('"', "\"\""))
+}
+
 /// Escapes `%`, `_` and `\` for `LIKE … ESCAPE '\'`.
 fn like_pattern(q: &str) -> String {
     let mut p = String::with_capacity(q.len() + 2);
@@ -1450,6 +1461,15 @@ impl Store {
         }
         if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
             csms_domain::inventory::validate_line("q", q, 200)?;
+            if self.backend() == crate::Backend::Sqlite && q.chars().count() >= TRIGRAM {
+                // The trigram index finds the candidates; the LIKE below keeps the result
+                // exactly the substring match PostgreSQL gives.
+                push(
+                    &mut sql,
+                    " AND rowid IN (SELECT rowid FROM assets_fts WHERE assets_fts MATCH $n)",
+                    Arg::Text(fts_phrase(q)),
+                );
+            }
             push(
                 &mut sql,
                 " AND search LIKE $n ESCAPE '\\'",
