@@ -110,7 +110,7 @@ const MAX_ROW_HEIGHT: f64 = 409.0;
 /// About how many lines `text` takes when wrapped in a column `width` characters wide: each
 /// line break starts a line, and a CJK (wide) character counts as two characters. Two
 /// characters are kept for the cell's padding and for breaks at word boundaries.
-fn wrapped_lines(text: &str, width: f64) -> usize {
+pub(crate) fn wrapped_lines(text: &str, width: f64) -> usize {
     let usable = (width - 2.0).max(1.0);
     text.split('\n')
         .map(|line| {
@@ -341,7 +341,7 @@ impl Sheet<'_> {
 }
 
 /// `text`, cut to Excel's cell limit with `note` at the end when it is longer.
-fn fit_cell<'t>(text: &'t str, note: &str) -> Cow<'t, str> {
+pub(crate) fn fit_cell<'t>(text: &'t str, note: &str) -> Cow<'t, str> {
     if text.len() <= EXCEL_CELL_MAX {
         // UTF-16 units never outnumber UTF-8 bytes.
         return Cow::Borrowed(text);
@@ -567,7 +567,7 @@ pub fn assessment_csv(a: &AssessmentExport) -> String {
 
 /// Prefixes an apostrophe to a text that a spreadsheet would take for a formula: one that
 /// starts with `=`, `+`, `-`, `@` (or their full-width forms), a tab or a CR.
-fn neutralize(text: &str) -> Cow<'_, str> {
+pub(crate) fn neutralize(text: &str) -> Cow<'_, str> {
     match text.chars().next() {
         Some(
             '=' | '+' | '-' | '@' | '\t' | '\r' | '\u{FF1D}' | '\u{FF0B}' | '\u{FF0D}' | '\u{FF20}',
@@ -576,7 +576,7 @@ fn neutralize(text: &str) -> Cow<'_, str> {
     }
 }
 
-fn push_line<'f>(out: &mut String, fields: impl Iterator<Item = Cow<'f, str>>) {
+pub(crate) fn push_line<'f>(out: &mut String, fields: impl Iterator<Item = Cow<'f, str>>) {
     for (i, field) in fields.enumerate() {
         if i > 0 {
             out.push(',');

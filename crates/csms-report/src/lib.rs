@@ -8,6 +8,7 @@
 //! - [`heatmap`] — risk heat maps as SVG.
 //! - [`inventory`] — the asset inventory: import files read and checked, exports written.
 //! - [`register`] — the risk register and a zone's requirements specification.
+//! - [`table`] — titled tables written as XLSX sheets or CSV (the register and CRS exports).
 
 pub mod assessment;
 pub mod diagram;
@@ -15,5 +16,6 @@ mod error;
 pub mod heatmap;
 pub mod inventory;
 pub mod register;
+pub mod table;
 
 pub use error::ReportError;
