@@ -107,6 +107,9 @@ pub struct Assessment {
     pub period_end: Option<String>,
     /// Who assesses: names, one per line (may include people outside the organization).
     pub assessors: String,
+    /// The zone a 62443-3-3 assessment assesses (its results give the zone's SL-A); only
+    /// assessments of such a framework name one (see [`check_zone_scope`]).
+    pub zone_id: Option<Uuid>,
     pub status: AssessmentStatus,
     #[serde(with = "time::serde::rfc3339::option")]
     pub approved_at: Option<OffsetDateTime>,
@@ -126,6 +129,28 @@ impl Audited for Assessment {
     fn entity_id(&self) -> String {
         self.id.to_string()
     }
+}
+
+/// Framework ids whose assessments may name a zone: IEC 62443-3-3 (system security
+/// requirements and security levels), whose results give a zone's SL-A.
+pub const ZONE_FRAMEWORK_PREFIX: &str = "iec62443-3-3";
+
+/// Whether an assessment of `framework_id` may name a zone as its scope.
+pub fn assesses_zones(framework_id: &str) -> bool {
+    framework_id.starts_with(ZONE_FRAMEWORK_PREFIX)
+}
+
+/// Checks that only a 62443-3-3 assessment names a zone.
+pub fn check_zone_scope(framework_id: &str, zone_id: Option<Uuid>) -> Result<(), FieldError> {
+    if zone_id.is_some() && !assesses_zones(framework_id) {
+        return Err(FieldError {
+            field: "zone_id",
+            message: format!(
+                "an assessment of '{framework_id}' cannot have a zone as its scope; only IEC 62443-3-3 assessments (framework ids starting with '{ZONE_FRAMEWORK_PREFIX}') assess a zone, so leave the zone empty"
+            ),
+        });
+    }
+    Ok(())
 }
 
 /// The result of one requirement in one assessment.
@@ -675,5 +700,17 @@ mod tests {
             let sum: u32 = Outcome::ALL.iter().map(|o| r[0].count(*o)).sum();
             prop_assert_eq!(sum, 3);
         }
+    }
+
+    #[test]
+    fn only_62443_3_3_assessments_name_a_zone() {
+        let z = Some(crate::new_id());
+        assert!(check_zone_scope("iec62443-3-3-2013", z).is_ok());
+        assert!(check_zone_scope("iec62443-3-3-2013", None).is_ok());
+        assert!(check_zone_scope("jipdec-csms-2010", None).is_ok());
+        let e = check_zone_scope("jipdec-csms-2010", z).unwrap_err();
+        assert_eq!(e.field, "zone_id");
+        assert!(e.message.contains("62443-3-3"), "{}", e.message);
+        assert!(!assesses_zones("iec62443-2-1-2010"));
     }
 }

@@ -396,6 +396,8 @@ pub struct AssessmentPatch {
     pub period_start: Option<String>,
     pub period_end: Option<String>,
     pub assessors: String,
+    /// The zone a 62443-3-3 assessment assesses (other frameworks take none).
+    pub zone_id: Option<Uuid>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -408,6 +410,7 @@ struct AssessmentRow {
     period_start: Option<String>,
     period_end: Option<String>,
     assessors: String,
+    zone_id: Option<Uuid>,
     status: String,
     approved_at: Option<Ts>,
     approved_by: Option<Uuid>,
@@ -430,6 +433,7 @@ impl From<AssessmentRow> for Assessment {
             period_start: r.period_start,
             period_end: r.period_end,
             assessors: r.assessors,
+            zone_id: r.zone_id,
             status: AssessmentStatus::parse(&r.status),
             approved_at: r.approved_at.map(|t| t.0),
             approved_by: r.approved_by,
@@ -443,7 +447,7 @@ impl From<AssessmentRow> for Assessment {
     }
 }
 
-const ASSESSMENT_COLUMNS: &str = "id, org_id, framework_id, title, scope, period_start, period_end, assessors, status, approved_at, approved_by, approval_note, created_at, created_by, updated_at, updated_by, version";
+const ASSESSMENT_COLUMNS: &str = "id, org_id, framework_id, title, scope, period_start, period_end, assessors, zone_id, status, approved_at, approved_by, approval_note, created_at, created_by, updated_at, updated_by, version";
 
 #[derive(sqlx::FromRow)]
 struct ResultRow {
@@ -529,6 +533,26 @@ fn not_found(id: Uuid) -> StoreError {
     }
 }
 
+/// Checks that a zone an assessment names belongs to the organization.
+async fn check_zone(tx: &mut Tx, org_id: Uuid, zone_id: Option<Uuid>) -> Result<()> {
+    let Some(zone_id) = zone_id else {
+        return Ok(());
+    };
+    let n: i64 = on!(tx, c => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM zones WHERE org_id = $1 AND id = $2"
+    ).bind(org_id).bind(zone_id).fetch_one(&mut *c).await?);
+    if n == 0 {
+        return Err(FieldError {
+            field: "zone_id",
+            message: format!(
+                "there is no zone {zone_id} in this organization; choose one of the organization's zones"
+            ),
+        }
+        .into());
+    }
+    Ok(())
+}
+
 impl Store {
     /// Starts an assessment with one "not assessed" result per assessable requirement.
     pub async fn create_assessment(
@@ -538,6 +562,21 @@ impl Store {
         new: NewAssessment,
         assessable_refs: &[String],
     ) -> Result<Assessment> {
+        self.create_zone_assessment(actor, org_id, new, None, assessable_refs)
+            .await
+    }
+
+    /// Starts an assessment like [`Store::create_assessment`], of the zone `zone_id` when given
+    /// (only a 62443-3-3 assessment may name one, and the zone must be the organization's).
+    pub async fn create_zone_assessment(
+        &self,
+        actor: &Actor,
+        org_id: Uuid,
+        new: NewAssessment,
+        zone_id: Option<Uuid>,
+        assessable_refs: &[String],
+    ) -> Result<Assessment> {
+        csms_domain::assessment::check_zone_scope(&new.framework_id, zone_id)?;
         csms_domain::assessment::validate_header(
             &new.title,
             new.period_start.as_deref(),
@@ -568,6 +607,7 @@ impl Store {
             period_start: new.period_start,
             period_end: new.period_end,
             assessors: new.assessors,
+            zone_id,
             status: AssessmentStatus::InProgress,
             approved_at: None,
             approved_by: None,
@@ -579,11 +619,12 @@ impl Store {
             version: 1,
         };
         let mut tx = self.begin().await?;
+        check_zone(&mut tx, org_id, zone_id).await?;
         on!(&mut tx, c => sqlx::query(
-            "INSERT INTO assessments (id, org_id, framework_id, title, scope, period_start, period_end, assessors, status, approval_note, created_at, created_by, updated_at, updated_by, version) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'in_progress', '', $9, $10, $9, $10, 1)"
+            "INSERT INTO assessments (id, org_id, framework_id, title, scope, period_start, period_end, assessors, zone_id, status, approval_note, created_at, created_by, updated_at, updated_by, version) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $11, 'in_progress', '', $9, $10, $9, $10, 1)"
         ).bind(a.id).bind(org_id).bind(&a.framework_id).bind(&a.title).bind(&a.scope)
-        .bind(&a.period_start).bind(&a.period_end).bind(&a.assessors).bind(Ts(now)).bind(actor.user_id)
+        .bind(&a.period_start).bind(&a.period_end).bind(&a.assessors).bind(Ts(now)).bind(actor.user_id).bind(zone_id)
         .execute(&mut *c).await?.rows_affected());
         for chunk in assessable_refs.chunks(100) {
             let mut sql = String::from(
@@ -633,6 +674,14 @@ impl Store {
         Ok(rows.into_iter().map(Into::into).collect())
     }
 
+    /// The assessments of a zone (those naming it as their scope), newest first.
+    pub async fn zone_assessments(&self, org_id: Uuid, zone_id: Uuid) -> Result<Vec<Assessment>> {
+        let rows: Vec<AssessmentRow> = read!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {ASSESSMENT_COLUMNS} FROM assessments WHERE org_id = $1 AND zone_id = $2 ORDER BY created_at DESC"
+        ))).bind(org_id).bind(zone_id).fetch_all(p).await?);
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
     /// One assessment of an organization (another organization's is "not found").
     pub async fn assessment(&self, org_id: Uuid, id: Uuid) -> Result<Assessment> {
         let row: Option<AssessmentRow> = read!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(format!(
@@ -660,7 +709,10 @@ impl Store {
         let mut tx = self.begin().await?;
         let before = open_assessment(&mut tx, org_id, id).await?;
         check_version("assessment", id, expected_version, before.version)?;
+        csms_domain::assessment::check_zone_scope(&before.framework_id, patch.zone_id)?;
+        check_zone(&mut tx, org_id, patch.zone_id).await?;
         let after = Assessment {
+            zone_id: patch.zone_id,
             title: patch.title.trim().to_owned(),
             scope: patch.scope,
             period_start: patch.period_start,
@@ -672,10 +724,10 @@ impl Store {
             ..before.clone()
         };
         let changed = on!(&mut tx, c => sqlx::query(
-            "UPDATE assessments SET title = $1, scope = $2, period_start = $3, period_end = $4, assessors = $5, updated_at = $6, updated_by = $7, version = version + 1 \
+            "UPDATE assessments SET title = $1, scope = $2, period_start = $3, period_end = $4, assessors = $5, updated_at = $6, updated_by = $7, version = version + 1, zone_id = $10 \
              WHERE id = $8 AND version = $9"
         ).bind(&after.title).bind(&after.scope).bind(&after.period_start).bind(&after.period_end).bind(&after.assessors)
-        .bind(Ts(after.updated_at)).bind(actor.user_id).bind(id).bind(expected_version)
+        .bind(Ts(after.updated_at)).bind(actor.user_id).bind(id).bind(expected_version).bind(after.zone_id)
         .execute(&mut *c).await?.rows_affected());
         if changed != 1 {
             return Err(StoreError::Conflict {

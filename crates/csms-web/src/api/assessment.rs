@@ -138,6 +138,8 @@ pub struct AssessmentDto {
     pub period_end: Option<String>,
     /// Who assesses, one name per line.
     pub assessors: String,
+    /// The zone a 62443-3-3 assessment assesses (its results give the zone's SL-A).
+    pub zone_id: Option<Uuid>,
     pub status: AssessmentState,
     /// Null until approved.
     pub approval: Option<ApprovalDto>,
@@ -178,6 +180,9 @@ pub struct NewAssessmentDto {
     /// Who assesses, one name per line.
     #[serde(default)]
     pub assessors: String,
+    /// The zone assessed (GET /api/v1/zones); only for IEC 62443-3-3 frameworks.
+    #[serde(default)]
+    pub zone_id: Option<Uuid>,
 }
 
 /// The tally of one group (the clause or element requirements sit under), as on the dashboard.
@@ -368,6 +373,10 @@ pub struct AssessmentUpdate {
     /// Who assesses, one name per line.
     #[serde(default)]
     pub assessors: String,
+    /// The zone assessed (GET /api/v1/zones); only for IEC 62443-3-3 frameworks. Omitted or
+    /// null: none.
+    #[serde(default)]
+    pub zone_id: Option<Uuid>,
 }
 
 /// An approval, naming the version of the assessment approved.
@@ -438,6 +447,7 @@ fn assessment_dto(
         period_start: a.period_start.clone(),
         period_end: a.period_end.clone(),
         assessors: a.assessors.clone(),
+        zone_id: a.zone_id,
         status: match a.status {
             AssessmentStatus::InProgress => AssessmentState::InProgress,
             AssessmentStatus::Approved => AssessmentState::Approved,
@@ -639,9 +649,9 @@ pub async fn create_assessment(
         scope: body.scope,
         period_start: body.period_start.as_deref().and_then(opt),
         period_end: body.period_end.as_deref().and_then(opt),
-        assessors: body.assessors,
+        assessors: body.assessors.clone(),
     };
-    let a = start_assessment(&state, &caller, org.id, fw, new).await?;
+    let a = start_assessment(&state, &caller, org.id, fw, new, body.zone_id).await?;
     let tree = fw.tree();
     let tally = rules::overall(&tree, &HashMap::new());
     let names = usernames(&state, org.id).await?;
@@ -1096,6 +1106,7 @@ pub async fn update_assessment(
                 period_start: body.period_start.filter(|d| !d.trim().is_empty()),
                 period_end: body.period_end.filter(|d| !d.trim().is_empty()),
                 assessors: body.assessors,
+                zone_id: body.zone_id,
             },
         )
         .await?;

@@ -266,8 +266,15 @@ struct ListPage {
     org: Organization,
     items: Vec<ListItem>,
     frameworks: Vec<FrameworkChoice>,
+    zones: Vec<ZoneChoice>,
     can_manage: bool,
     form: NewForm,
+}
+
+impl ListPage {
+    fn zone_selected(&self, id: &Uuid) -> bool {
+        self.form.zone_id.trim() == id.to_string()
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -284,6 +291,43 @@ pub struct NewForm {
     pub period_end: String,
     #[serde(default)]
     pub assessors: String,
+    /// The zone a 62443-3-3 assessment assesses (a zone id, or empty).
+    #[serde(default)]
+    pub zone_id: String,
+}
+
+/// A zone one can pick as the scope of a 62443-3-3 assessment.
+pub struct ZoneChoice {
+    pub id: Uuid,
+    pub name: String,
+}
+
+/// The organization's zones, by name, for the zone select.
+async fn zone_choices(state: &AppState, org_id: Uuid) -> Vec<ZoneChoice> {
+    let mut zones: Vec<ZoneChoice> = state
+        .store()
+        .zones(org_id)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|z| ZoneChoice {
+            id: z.id,
+            name: z.name,
+        })
+        .collect();
+    zones.sort_by(|a, b| a.name.cmp(&b.name));
+    zones
+}
+
+/// A zone id typed in a form: empty is none; anything else must be a UUID.
+pub(crate) fn zone_field(tr: &Tr, v: &str) -> Result<Option<Uuid>, String> {
+    let v = v.trim();
+    if v.is_empty() {
+        return Ok(None);
+    }
+    Uuid::parse_str(v)
+        .map(Some)
+        .map_err(|_| tr.t("assessment-zone-invalid"))
 }
 
 async fn list_page(
@@ -333,8 +377,10 @@ async fn list_page(
         }
         None => StatusCode::OK,
     };
+    let zones = zone_choices(state, org.id).await;
     let page = ListPage {
         can_manage: caller.may(Perm::OrgManage),
+        zones,
         ctx,
         org,
         items,
@@ -386,6 +432,19 @@ pub async fn create(
         )
         .await;
     };
+    let zone_id = match zone_field(&caller.tr, &form.zone_id) {
+        Ok(z) => z,
+        Err(msg) => {
+            return list_page(
+                &state,
+                &caller,
+                None,
+                form,
+                Some((StatusCode::UNPROCESSABLE_ENTITY, msg)),
+            )
+            .await;
+        }
+    };
     let new = NewAssessment {
         framework_id: fw.id().to_owned(),
         title: form.title.clone(),
@@ -394,7 +453,7 @@ pub async fn create(
         period_end: opt(&form.period_end),
         assessors: form.assessors.clone(),
     };
-    match start_assessment(&state, &caller, org.id, &fw, new).await {
+    match start_assessment(&state, &caller, org.id, &fw, new, zone_id).await {
         Ok(a) => Redirect::to(&format!("/o/{}/assessments/{}", org.slug, a.id)).into_response(),
         Err(e) => {
             let err = store_error(&caller.tr, &e);
@@ -410,6 +469,7 @@ pub(crate) async fn start_assessment(
     org_id: Uuid,
     fw: &Indexed,
     new: NewAssessment,
+    zone_id: Option<Uuid>,
 ) -> Result<Assessment, StoreError> {
     let new = NewAssessment {
         framework_id: fw.id().to_owned(),
@@ -417,7 +477,7 @@ pub(crate) async fn start_assessment(
     };
     state
         .store()
-        .create_assessment(&caller.actor(), org_id, new, &fw.assessable_refs())
+        .create_zone_assessment(&caller.actor(), org_id, new, zone_id, &fw.assessable_refs())
         .await
 }
 
@@ -531,9 +591,18 @@ struct DashboardPage {
     approved_by: String,
     others: Vec<(Uuid, String, bool)>,
     can_manage: bool,
+    /// The assessed zone's name, when the assessment names one.
+    zone_name: Option<String>,
+    /// Zones to pick from (62443-3-3 assessments only).
+    zones: Vec<ZoneChoice>,
+    assesses_zones: bool,
 }
 
 impl DashboardPage {
+    fn zone_selected(&self, id: &Uuid) -> bool {
+        self.a.zone_id == Some(*id)
+    }
+
     fn pct(&self, v: f64) -> String {
         percent(v)
     }
@@ -615,11 +684,26 @@ pub async fn dashboard(
         .approved_by
         .and_then(|u| member_names.get(&u).cloned())
         .unwrap_or_default();
+    let assesses_zones = rules::assesses_zones(&l.assessment.framework_id);
+    let zones = if assesses_zones || l.assessment.zone_id.is_some() {
+        zone_choices(&state, l.org.id).await
+    } else {
+        Vec::new()
+    };
+    let zone_name = l.assessment.zone_id.map(|z| {
+        zones
+            .iter()
+            .find(|c| c.id == z)
+            .map_or_else(|| z.to_string(), |c| c.name.clone())
+    });
     let path = format!("/o/{}/assessments/{}", l.org.slug, id);
     let ctx = Ctx::new(&state, &caller, "assessments", &path)
         .await
         .with_notice(q.notice.as_deref());
     render(&DashboardPage {
+        zone_name,
+        zones,
+        assesses_zones,
         framework_name: pick(tr, &l.framework.catalog.framework.name).to_owned(),
         can_manage: caller.may(Perm::OrgManage),
         evidence_total: evidence.values().sum(),
@@ -1136,6 +1220,9 @@ pub async fn remove_evidence(
 #[derive(Debug, Deserialize)]
 pub struct EditForm {
     pub version: i64,
+    /// The zone a 62443-3-3 assessment assesses (a zone id, or empty).
+    #[serde(default)]
+    pub zone_id: String,
     #[serde(default)]
     pub title: String,
     #[serde(default)]
@@ -1168,12 +1255,23 @@ pub async fn edit(
     Form(form): Form<EditForm>,
 ) -> Response {
     let org = org_of(&caller);
+    let zone_id = match zone_field(&caller.tr, &form.zone_id) {
+        Ok(z) => z,
+        Err(_) => {
+            return error_page(
+                &caller,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "error-invalid-page",
+            );
+        }
+    };
     let patch = csms_store::assessment::AssessmentPatch {
         title: form.title,
         scope: form.scope,
         period_start: opt(&form.period_start),
         period_end: opt(&form.period_end),
         assessors: form.assessors,
+        zone_id,
     };
     match state
         .store()
