@@ -90,6 +90,8 @@ pub struct Layout {
     pub zones: Vec<PlacedZone>,
     /// Bands from top to bottom.
     pub bands: Vec<PlacedBand>,
+    /// Per zone, the bottom of its grid row (the tallest box of the row).
+    row_bottom: Vec<f64>,
 }
 
 // Geometry (px).
@@ -335,6 +337,7 @@ fn layout_with(d: &Diagram, texts: &[BoxText], edges: &[(usize, usize, usize)]) 
         };
         n
     ];
+    let mut row_bottom = vec![0.0f64; n];
     let mut placed_bands = Vec::with_capacity(bands.len());
     let left = MARGIN + CAPTION_W;
     let mut y = MARGIN + HEADING_H;
@@ -389,6 +392,7 @@ fn layout_with(d: &Diagram, texts: &[BoxText], edges: &[(usize, usize, usize)]) 
                     w: t.w,
                     h: t.h,
                 };
+                row_bottom[z] = row_y[r] + row_h[r];
             }
             x += col_w[c] + COL_GAP;
         }
@@ -410,6 +414,7 @@ fn layout_with(d: &Diagram, texts: &[BoxText], edges: &[(usize, usize, usize)]) 
         height: height.ceil(),
         zones: placed,
         bands: placed_bands,
+        row_bottom,
     }
 }
 
@@ -480,13 +485,6 @@ impl Occupancy {
 /// conduit (index into the resolved list) and which end (0 = from, 1 = to).
 type Port = (u8, f64, usize, u8);
 
-/// Which edge of a box a conduit end attaches to.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Side {
-    Top,
-    Bottom,
-}
-
 /// Renders the diagram as one standalone SVG element.
 pub fn render(d: &Diagram) -> String {
     let texts: Vec<BoxText> = d.zones.iter().map(box_text).collect();
@@ -547,115 +545,30 @@ pub fn render(d: &Diagram) -> String {
         s.push_str("</g>");
     }
 
-    // Conduit geometry: the side each end attaches to, then ports spread along that side.
-    let zs = &lay.zones;
-    let cx = |z: usize| zs[z].x + zs[z].w / 2.0;
-    let same_row = |a: usize, b: usize| (zs[a].y - zs[b].y).abs() < 0.5;
-    // (zone, side) -> [(sort group, key, edge, which end)]
-    let mut ports: HashMap<(usize, bool), Vec<Port>> = HashMap::new();
-    let mut sides: Vec<[Side; 2]> = Vec::with_capacity(edges.len());
-    for (e, &(_, a, b)) in edges.iter().enumerate() {
-        let (sa, sb) = if same_row(a, b) {
-            (Side::Top, Side::Top)
-        } else if zs[a].y < zs[b].y {
-            (Side::Bottom, Side::Top)
-        } else {
-            (Side::Top, Side::Bottom)
-        };
-        sides.push([sa, sb]);
-        for (end, (z, o, side)) in [(a, b, sa), (b, a, sb)].into_iter().enumerate() {
-            let (group, key) = if same_row(z, o) {
-                let dx = cx(o) - cx(z);
-                if dx < 0.0 { (0, -dx) } else { (2, -dx) }
-            } else {
-                (1, cx(o))
-            };
-            ports
-                .entry((z, side == Side::Top))
-                .or_default()
-                .push((group, key, e, end as u8));
-        }
-    }
-    let mut at: Vec<[(f64, f64); 2]> = vec![[(0.0, 0.0); 2]; edges.len()];
-    let mut port_keys: Vec<(usize, bool)> = ports.keys().copied().collect();
-    port_keys.sort_unstable();
-    for k in port_keys {
-        let list = ports.get_mut(&k).expect("key from the map");
-        list.sort_by(|x, y| {
-            x.0.cmp(&y.0)
-                .then(x.1.total_cmp(&y.1))
-                .then(x.2.cmp(&y.2))
-                .then(x.3.cmp(&y.3))
-        });
-        let p = zs[k.0];
-        let usable = p.w * 0.84;
-        let n = list.len() as f64;
-        for (i, &(_, _, e, end)) in list.iter().enumerate() {
-            let x = p.x + p.w * 0.08 + usable * (i as f64 + 0.5) / n;
-            let y = if k.1 { p.y } else { p.y + p.h };
-            at[e][end as usize] = (x.round(), y);
-        }
-    }
+    let conduits = route(&lay, &edges);
 
     // Occupied space: boxes, then labels as they are placed.
     let mut occ = Occupancy::new(96.0);
-    for p in zs {
+    for p in &lay.zones {
         occ.insert([p.x - 2.0, p.y - 2.0, p.w + 4.0, p.h + 4.0]);
     }
     let mut lines = String::with_capacity(edges.len() * 200);
     let mut labels = String::with_capacity(edges.len() * 300);
     for (e, &(k, a, b)) in edges.iter().enumerate() {
         let c = &d.conduits[k];
-        let (p0, p1) = (at[e][0], at[e][1]);
+        let shape = &conduits[e];
         let marker = if c.one_way {
             r#" marker-end="url(#zd-arrow)""#
         } else {
             ""
         };
-        let arc = sides[e] == [Side::Top, Side::Top];
-        // Point on the conduit at parameter t.
-        let (path, lift) = if arc {
-            let lift = (14.0 + (p1.0 - p0.0).abs() * 0.08).min(BAND_PAD_TOP.min(ROW_GAP) - 6.0);
-            (
-                format!(
-                    "M{},{} C{},{} {},{} {},{}",
-                    p0.0,
-                    p0.1,
-                    p0.0,
-                    p0.1 - lift * 4.0 / 3.0,
-                    p1.0,
-                    p1.1 - lift * 4.0 / 3.0,
-                    p1.0,
-                    p1.1
-                ),
-                lift,
-            )
-        } else {
-            (format!("M{},{} L{},{}", p0.0, p0.1, p1.0, p1.1), 0.0)
-        };
-        let point = |t: f64| -> (f64, f64) {
-            if arc {
-                let c1 = (p0.0, p0.1 - lift * 4.0 / 3.0);
-                let c2 = (p1.0, p1.1 - lift * 4.0 / 3.0);
-                let u = 1.0 - t;
-                let bx = u * u * u * p0.0
-                    + 3.0 * u * u * t * c1.0
-                    + 3.0 * u * t * t * c2.0
-                    + t * t * t * p1.0;
-                let by = u * u * u * p0.1
-                    + 3.0 * u * u * t * c1.1
-                    + 3.0 * u * t * t * c2.1
-                    + t * t * t * p1.1;
-                (bx, by)
-            } else {
-                (p0.0 + (p1.0 - p0.0) * t, p0.1 + (p1.1 - p0.1) * t)
-            }
-        };
-        let _ = write!(lines, r##"<g class="zd-conduit"><title>"##);
+        lines.push_str(r#"<g class="zd-conduit"><title>"#);
         esc_into(&mut lines, &conduit_title(d, c, a, b));
+        lines.push_str(r#"</title><path d=""#);
+        shape.path_into(&mut lines);
         let _ = write!(
             lines,
-            r##"</title><path d="{path}" fill="none" stroke="#334155" stroke-width="1.5"{marker}/></g>"##
+            r##"" fill="none" stroke="#334155" stroke-width="1.4" stroke-linejoin="round"{marker}/></g>"##
         );
         let text = if c.label.trim().is_empty() {
             &c.name
@@ -666,12 +579,12 @@ pub fn render(d: &Diagram) -> String {
         if text.is_empty() {
             continue;
         }
-        let lw = text_width(&text, LABEL_SIZE, false) + 8.0;
+        let lw = (text_width(&text, LABEL_SIZE, false) + 8.0).ceil();
         let lh = LABEL_SIZE + 5.0;
         let mut best: Option<(f64, [f64; 4])> = None;
-        for t in [0.5, 0.38, 0.62, 0.26, 0.74, 0.16, 0.84] {
-            let (mx, my) = point(t);
-            let r = [mx - lw / 2.0, my - lh / 2.0, lw, lh];
+        for t in [0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8, 0.12, 0.88] {
+            let (mx, my) = shape.point(t);
+            let r = [(mx - lw / 2.0).round(), (my - lh / 2.0).round(), lw, lh];
             let o = occ.overlap(&r);
             if best.is_none_or(|(bo, _)| o < bo) {
                 best = Some((o, r));
@@ -684,7 +597,7 @@ pub fn render(d: &Diagram) -> String {
         occ.insert(r);
         let _ = write!(
             labels,
-            r##"<g class="zd-label"><rect x="{:.1}" y="{:.1}" width="{:.1}" height="{lh}" rx="3" fill="#ffffff" fill-opacity="0.92" stroke="#cbd5e1" stroke-width="0.5"/><text x="{:.1}" y="{:.1}" font-size="{LABEL_SIZE}" fill="#1e293b" text-anchor="middle">"##,
+            r##"<g class="zd-label"><rect x="{}" y="{}" width="{}" height="{lh}" rx="3" fill="#ffffff" fill-opacity="0.92" stroke="#cbd5e1" stroke-width="0.5"/><text x="{}" y="{}" font-size="{LABEL_SIZE}" fill="#1e293b" text-anchor="middle">"##,
             r[0],
             r[1],
             r[2],
@@ -698,7 +611,7 @@ pub fn render(d: &Diagram) -> String {
 
     // Zone boxes.
     for (i, z) in d.zones.iter().enumerate() {
-        let p = zs[i];
+        let p = lay.zones[i];
         let t = &texts[i];
         if let Some(href) = &z.href {
             s.push_str(r#"<a href=""#);
@@ -751,6 +664,256 @@ pub fn render(d: &Diagram) -> String {
     s.push_str(&labels);
     s.push_str("</svg>");
     s
+}
+
+/// The drawn shape of a conduit, from its `from` end to its `to` end.
+enum Shape {
+    /// Between two zones of one row: a curve above the row.
+    Arc {
+        p0: (f64, f64),
+        p1: (f64, f64),
+        lift: f64,
+    },
+    /// A straight line, or an orthogonal route around the boxes in its way.
+    Poly(Vec<(f64, f64)>),
+}
+
+impl Shape {
+    fn path_into(&self, out: &mut String) {
+        match self {
+            Shape::Arc { p0, p1, lift } => {
+                let cy0 = p0.1 - lift * 4.0 / 3.0;
+                let cy1 = p1.1 - lift * 4.0 / 3.0;
+                let _ = write!(
+                    out,
+                    "M{},{} C{},{} {},{} {},{}",
+                    p0.0, p0.1, p0.0, cy0, p1.0, cy1, p1.0, p1.1
+                );
+            }
+            Shape::Poly(pts) => {
+                for (i, (x, y)) in pts.iter().enumerate() {
+                    let _ = write!(out, "{}{x},{y}", if i == 0 { "M" } else { " L" });
+                }
+            }
+        }
+    }
+
+    /// The point at fraction `t` of the way.
+    fn point(&self, t: f64) -> (f64, f64) {
+        match self {
+            Shape::Arc { p0, p1, lift } => {
+                let c1 = (p0.0, p0.1 - lift * 4.0 / 3.0);
+                let c2 = (p1.0, p1.1 - lift * 4.0 / 3.0);
+                let u = 1.0 - t;
+                let (a, b, c, d) = (u * u * u, 3.0 * u * u * t, 3.0 * u * t * t, t * t * t);
+                (
+                    a * p0.0 + b * c1.0 + c * c2.0 + d * p1.0,
+                    a * p0.1 + b * c1.1 + c * c2.1 + d * p1.1,
+                )
+            }
+            Shape::Poly(pts) => {
+                let len: f64 = pts.windows(2).map(|w| dist(w[0], w[1])).sum();
+                let mut left = len * t;
+                for w in pts.windows(2) {
+                    let l = dist(w[0], w[1]);
+                    if left <= l && l > 0.0 {
+                        let f = left / l;
+                        return (
+                            w[0].0 + (w[1].0 - w[0].0) * f,
+                            w[0].1 + (w[1].1 - w[0].1) * f,
+                        );
+                    }
+                    left -= l;
+                }
+                pts[pts.len() - 1]
+            }
+        }
+    }
+}
+
+fn dist(a: (f64, f64), b: (f64, f64)) -> f64 {
+    ((b.0 - a.0).powi(2) + (b.1 - a.1).powi(2)).sqrt()
+}
+
+/// Whether the segment a-b crosses the rectangle (x, y, w, h).
+fn segment_hits(a: (f64, f64), b: (f64, f64), r: &[f64; 4]) -> bool {
+    // Liang-Barsky clipping.
+    let (dx, dy) = (b.0 - a.0, b.1 - a.1);
+    let mut t0: f64 = 0.0;
+    let mut t1: f64 = 1.0;
+    for (p, q) in [
+        (-dx, a.0 - r[0]),
+        (dx, r[0] + r[2] - a.0),
+        (-dy, a.1 - r[1]),
+        (dy, r[1] + r[3] - a.1),
+    ] {
+        if p == 0.0 {
+            if q < 0.0 {
+                return false;
+            }
+        } else {
+            let t = q / p;
+            if p < 0.0 {
+                t0 = t0.max(t);
+            } else {
+                t1 = t1.min(t);
+            }
+            if t0 > t1 {
+                return false;
+            }
+        }
+    }
+    true
+}
+
+/// Whether the segment a-b crosses a zone box other than those of `skip`.
+fn blocked(occ: &Occupancy, a: (f64, f64), b: (f64, f64), skip: [usize; 2]) -> bool {
+    let len = dist(a, b);
+    let steps = (len / (occ.cell / 2.0)).ceil().max(1.0) as usize;
+    let mut seen: Vec<(i32, i32)> = Vec::new();
+    for i in 0..=steps {
+        let f = i as f64 / steps as f64;
+        let (x, y) = (a.0 + (b.0 - a.0) * f, a.1 + (b.1 - a.1) * f);
+        let cell = ((x / occ.cell).floor() as i32, (y / occ.cell).floor() as i32);
+        // The neighbours too: a box may reach into this cell from the next one.
+        for gx in cell.0 - 1..=cell.0 + 1 {
+            for gy in cell.1 - 1..=cell.1 + 1 {
+                if seen.contains(&(gx, gy)) {
+                    continue;
+                }
+                seen.push((gx, gy));
+                if let Some(ids) = occ.cells.get(&(gx, gy)) {
+                    for &id in ids {
+                        if !skip.contains(&id) && segment_hits(a, b, &occ.rects[id]) {
+                            return true;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    false
+}
+
+/// The shape of every resolved conduit: each end gets its own port on the side of the box that
+/// faces the other zone (parallel conduits never share a line); a straight line when nothing is
+/// in its way, otherwise an orthogonal route through the gaps between rows and columns.
+fn route(lay: &Layout, edges: &[(usize, usize, usize)]) -> Vec<Shape> {
+    let zs = &lay.zones;
+    let cx = |z: usize| zs[z].x + zs[z].w / 2.0;
+    let same_row = |a: usize, b: usize| (zs[a].y - zs[b].y).abs() < 0.5;
+    // (zone, top side?) -> ports on that side.
+    let mut ports: HashMap<(usize, bool), Vec<Port>> = HashMap::new();
+    for (e, &(_, a, b)) in edges.iter().enumerate() {
+        let (ta, tb) = if same_row(a, b) {
+            (true, true)
+        } else {
+            (zs[a].y > zs[b].y, zs[b].y > zs[a].y)
+        };
+        for (end, (z, o, top)) in [(a, b, ta), (b, a, tb)].into_iter().enumerate() {
+            let (group, key) = if same_row(z, o) {
+                let dx = cx(o) - cx(z);
+                if dx < 0.0 { (0, -dx) } else { (2, -dx) }
+            } else {
+                (1, cx(o))
+            };
+            ports
+                .entry((z, top))
+                .or_default()
+                .push((group, key, e, end as u8));
+        }
+    }
+    let mut at: Vec<[(f64, f64); 2]> = vec![[(0.0, 0.0); 2]; edges.len()];
+    let mut port_keys: Vec<(usize, bool)> = ports.keys().copied().collect();
+    port_keys.sort_unstable();
+    for k in port_keys {
+        let list = ports.get_mut(&k).expect("key from the map");
+        list.sort_by(|x, y| {
+            x.0.cmp(&y.0)
+                .then(x.1.total_cmp(&y.1))
+                .then(x.2.cmp(&y.2))
+                .then(x.3.cmp(&y.3))
+        });
+        let p = zs[k.0];
+        let usable = p.w * 0.84;
+        let n = list.len() as f64;
+        for (i, &(_, _, e, end)) in list.iter().enumerate() {
+            let x = p.x + p.w * 0.08 + usable * (i as f64 + 0.5) / n;
+            let y = if k.1 { p.y } else { p.y + p.h };
+            at[e][end as usize] = (x.round(), y);
+        }
+    }
+    // Boxes, slightly enlarged, to see what a straight line would cross.
+    let mut boxes = Occupancy::new(96.0);
+    for p in zs {
+        boxes.insert([p.x - 3.0, p.y - 3.0, p.w + 6.0, p.h + 6.0]);
+    }
+    // Vertical corridors: the gaps beside every box, and both sides of the drawing.
+    let mut corridors: Vec<f64> = zs
+        .iter()
+        .flat_map(|p| [p.x - COL_GAP / 2.0, p.x + p.w + COL_GAP / 2.0])
+        .map(f64::round)
+        .collect();
+    corridors.push(MARGIN + CAPTION_W + 6.0);
+    corridors.push(lay.width - MARGIN - 6.0);
+    corridors.sort_by(f64::total_cmp);
+    corridors.dedup();
+    let mut corridor_use: HashMap<i64, usize> = HashMap::new();
+    let mut channel_use: HashMap<i64, usize> = HashMap::new();
+    let mut out = Vec::with_capacity(edges.len());
+    for (e, &(_, a, b)) in edges.iter().enumerate() {
+        let (p0, p1) = (at[e][0], at[e][1]);
+        if same_row(a, b) {
+            let lift = (14.0 + (p1.0 - p0.0).abs() * 0.06).min(BAND_PAD_TOP - 6.0);
+            out.push(Shape::Arc { p0, p1, lift });
+            continue;
+        }
+        if !blocked(&boxes, p0, p1, [a, b]) {
+            out.push(Shape::Poly(vec![p0, p1]));
+            continue;
+        }
+        // Upper end (leaving downwards) and lower end (entering from above).
+        let (u, l, pu, pl) = if zs[a].y < zs[b].y {
+            (a, b, p0, p1)
+        } else {
+            (b, a, p1, p0)
+        };
+        let track = |map: &mut HashMap<i64, usize>, key: f64| {
+            let n = map.entry(key.round() as i64).or_insert(0);
+            *n += 1;
+            *n - 1
+        };
+        let ty = track(&mut channel_use, lay.row_bottom[u]);
+        let yu = lay.row_bottom[u] + 10.0 + (ty % 8) as f64 * 5.0;
+        let ty = track(&mut channel_use, -zs[l].y);
+        let yl = zs[l].y - 8.0 - (ty % 6) as f64 * 4.0;
+        let mid = (pu.0 + pl.0) / 2.0;
+        let mut order: Vec<f64> = corridors.clone();
+        order.sort_by(|x, y| {
+            (x - mid)
+                .abs()
+                .total_cmp(&(y - mid).abs())
+                .then(x.total_cmp(y))
+        });
+        let xc = order
+            .iter()
+            .copied()
+            .find(|&x| {
+                !blocked(&boxes, (x, yu), (x, yl), [usize::MAX; 2])
+                    && !blocked(&boxes, (pu.0, yu), (x, yu), [u, usize::MAX])
+                    && !blocked(&boxes, (x, yl), (pl.0, yl), [l, usize::MAX])
+            })
+            .unwrap_or(lay.width - MARGIN - 6.0);
+        let tc = track(&mut corridor_use, xc);
+        let xc = xc + [0.0, 5.0, -5.0, 10.0, -10.0][tc % 5];
+        let mut pts = vec![pu, (pu.0, yu), (xc, yu), (xc, yl), (pl.0, yl), pl];
+        pts.dedup();
+        if u != a {
+            pts.reverse();
+        }
+        out.push(Shape::Poly(pts));
+    }
+    out
 }
 
 /// The accessible description: the zones and the conduits between them.

@@ -73,7 +73,7 @@ fn level_rgb(level: usize, levels: usize) -> (u8, u8, u8) {
 /// Dark text on light fills, white on dark ones.
 fn ink_on(rgb: (u8, u8, u8)) -> &'static str {
     let l = 0.299 * rgb.0 as f64 + 0.587 * rgb.1 as f64 + 0.114 * rgb.2 as f64;
-    if l > 150.0 { "#111827" } else { "#ffffff" }
+    if l > 130.0 { "#111827" } else { "#ffffff" }
 }
 
 const CELL_W: f64 = 64.0;
