@@ -111,7 +111,7 @@ const COL_GAP: f64 = 44.0;
 const ROW_GAP: f64 = 64.0;
 const BAND_PAD_TOP: f64 = 40.0;
 const BAND_PAD_BOTTOM: f64 = 16.0;
-const BAND_GAP: f64 = 56.0;
+const BAND_GAP: f64 = 40.0;
 const LABEL_MAX_W: f64 = 170.0;
 const SWEEPS: usize = 6;
 
@@ -338,6 +338,7 @@ fn layout_with(d: &Diagram, texts: &[BoxText], edges: &[(usize, usize, usize)]) 
         n
     ];
     let mut row_bottom = vec![0.0f64; n];
+    let mut band_right: Vec<(usize, f64)> = Vec::with_capacity(bands.len());
     let mut placed_bands = Vec::with_capacity(bands.len());
     let left = MARGIN + CAPTION_W;
     let mut y = MARGIN + HEADING_H;
@@ -397,12 +398,21 @@ fn layout_with(d: &Diagram, texts: &[BoxText], edges: &[(usize, usize, usize)]) 
             x += col_w[c] + COL_GAP;
         }
         width = width.max(x - COL_GAP / 2.0 + MARGIN);
+        band_right.push((b, x - COL_GAP / 2.0));
         placed_bands.push(PlacedBand {
             layer: d.zones[band[0]].layer,
             y: band_y,
             h: band_h,
         });
         y = band_y + band_h + BAND_GAP;
+    }
+    // Narrower bands are centred in the drawing's width.
+    let width = width.ceil();
+    for (b, right) in band_right {
+        let shift = ((width - MARGIN - right) / 2.0).floor();
+        for &z in &bands[b] {
+            placed[z].x += shift;
+        }
     }
     let height = if placed_bands.is_empty() {
         MARGIN + HEADING_H + MARGIN
@@ -564,7 +574,12 @@ pub fn render(d: &Diagram) -> String {
         };
         lines.push_str(r#"<g class="zd-conduit"><title>"#);
         esc_into(&mut lines, &conduit_title(d, c, a, b));
+        // A white casing under the line keeps crossings and neighbouring lanes apart.
         lines.push_str(r#"</title><path d=""#);
+        shape.path_into(&mut lines);
+        lines.push_str(
+            r##"" fill="none" stroke="#ffffff" stroke-width="4" stroke-opacity="0.9"/><path d=""##,
+        );
         shape.path_into(&mut lines);
         let _ = write!(
             lines,
@@ -854,12 +869,11 @@ fn route(lay: &Layout, edges: &[(usize, usize, usize)]) -> Vec<Shape> {
         .flat_map(|p| [p.x - COL_GAP / 2.0, p.x + p.w + COL_GAP / 2.0])
         .map(f64::round)
         .collect();
-    corridors.push(MARGIN + CAPTION_W + 6.0);
-    corridors.push(lay.width - MARGIN - 6.0);
+    let left_corridor = MARGIN + CAPTION_W;
+    let right_corridor = lay.width - MARGIN - 4.0;
     corridors.sort_by(f64::total_cmp);
     corridors.dedup();
-    let mut corridor_use: HashMap<i64, usize> = HashMap::new();
-    let mut channel_use: HashMap<i64, usize> = HashMap::new();
+    let mut lanes = Lanes::default();
     let mut out = Vec::with_capacity(edges.len());
     for (e, &(_, a, b)) in edges.iter().enumerate() {
         let (p0, p1) = (at[e][0], at[e][1]);
@@ -878,15 +892,12 @@ fn route(lay: &Layout, edges: &[(usize, usize, usize)]) -> Vec<Shape> {
         } else {
             (b, a, p1, p0)
         };
-        let track = |map: &mut HashMap<i64, usize>, key: f64| {
-            let n = map.entry(key.round() as i64).or_insert(0);
-            *n += 1;
-            *n - 1
-        };
-        let ty = track(&mut channel_use, lay.row_bottom[u]);
-        let yu = lay.row_bottom[u] + 10.0 + (ty % 8) as f64 * 5.0;
-        let ty = track(&mut channel_use, -zs[l].y);
-        let yl = zs[l].y - 8.0 - (ty % 6) as f64 * 4.0;
+        // The horizontal channels below the upper row and above the lower one.
+        let yu0 = lay.row_bottom[u] + 10.0;
+        let yl0 = zs[l].y - 8.0;
+        let (yu_lo, yu_hi) = (yu0, yu0 + 5.0 * (H_LANES - 1) as f64);
+        let (yl_lo, yl_hi) = (yl0 - 4.0 * (H_LANES - 3) as f64, yl0);
+        // A vertical corridor free of boxes, nearest to the middle, with a free lane if any.
         let mid = (pu.0 + pl.0) / 2.0;
         let mut order: Vec<f64> = corridors.clone();
         order.sort_by(|x, y| {
@@ -895,17 +906,42 @@ fn route(lay: &Layout, edges: &[(usize, usize, usize)]) -> Vec<Shape> {
                 .total_cmp(&(y - mid).abs())
                 .then(x.total_cmp(y))
         });
-        let xc = order
-            .iter()
-            .copied()
-            .find(|&x| {
-                !blocked(&boxes, (x, yu), (x, yl), [usize::MAX; 2])
-                    && !blocked(&boxes, (pu.0, yu), (x, yu), [u, usize::MAX])
-                    && !blocked(&boxes, (x, yl), (pl.0, yl), [l, usize::MAX])
-            })
-            .unwrap_or(lay.width - MARGIN - 6.0);
-        let tc = track(&mut corridor_use, xc);
-        let xc = xc + [0.0, 5.0, -5.0, 10.0, -10.0][tc % 5];
+        order.truncate(24);
+        // The sides of the drawing are always free: the nearer one first.
+        if (left_corridor - mid).abs() <= (right_corridor - mid).abs() {
+            order.extend([left_corridor, right_corridor]);
+        } else {
+            order.extend([right_corridor, left_corridor]);
+        }
+        let mut chosen: Option<(f64, usize)> = None;
+        'search: for strict in [true, false] {
+            for &x in &order {
+                let Some(lane) = lanes.pick(x, yu_lo, yl_hi, V_LANES.len(), strict) else {
+                    continue;
+                };
+                let xl = x + V_LANES[lane];
+                if !blocked(&boxes, (xl, yu_lo), (xl, yl_hi), [usize::MAX; 2])
+                    && !blocked(&boxes, (pu.0, yu_lo), (xl, yu_hi), [u, usize::MAX])
+                    && !blocked(&boxes, (xl, yl_lo), (pl.0, yl_hi), [l, usize::MAX])
+                {
+                    chosen = Some((x, lane));
+                    break 'search;
+                }
+            }
+        }
+        let (x, lane) = chosen.unwrap_or((right_corridor, 0));
+        let xc = x + V_LANES[lane];
+        lanes.take(x, lane, yu_lo, yl_hi);
+        let (lo, hi) = (pu.0.min(xc), pu.0.max(xc));
+        let ku = -lay.row_bottom[u] - 1e6;
+        let lu = lanes.pick(ku, lo, hi, H_LANES, false).unwrap_or(0);
+        lanes.take(ku, lu, lo, hi);
+        let yu = yu0 + 5.0 * lu as f64;
+        let (lo, hi) = (pl.0.min(xc), pl.0.max(xc));
+        let kl = -zs[l].y - 2e6;
+        let ll = lanes.pick(kl, lo, hi, H_LANES - 2, false).unwrap_or(0);
+        lanes.take(kl, ll, lo, hi);
+        let yl = yl0 - 4.0 * ll as f64;
         let mut pts = vec![pu, (pu.0, yu), (xc, yu), (xc, yl), (pl.0, yl), pl];
         pts.dedup();
         if u != a {
@@ -914,6 +950,52 @@ fn route(lay: &Layout, edges: &[(usize, usize, usize)]) -> Vec<Shape> {
         out.push(Shape::Poly(pts));
     }
     out
+}
+
+/// Offsets of the lanes of a vertical corridor (px from its centre).
+const V_LANES: [f64; 7] = [0.0, 5.0, -5.0, 10.0, -10.0, 15.0, -15.0];
+/// Lanes of a horizontal channel.
+const H_LANES: usize = 8;
+
+/// Parallel lanes of the corridors and channels, each holding the intervals routed along it, so
+/// that routed conduits share a lane only where they do not overlap.
+#[derive(Default)]
+struct Lanes {
+    used: HashMap<i64, Vec<Vec<(f64, f64)>>>,
+}
+
+impl Lanes {
+    fn key(k: f64) -> i64 {
+        (k * 2.0).round() as i64
+    }
+
+    /// The first lane where [lo, hi] is free; when none is and not `strict`, the least busy.
+    fn pick(&self, key: f64, lo: f64, hi: f64, n: usize, strict: bool) -> Option<usize> {
+        let (lo, hi) = (lo.min(hi) - 6.0, lo.max(hi) + 6.0);
+        let Some(lanes) = self.used.get(&Self::key(key)) else {
+            return Some(0);
+        };
+        let busy = |lane: usize| {
+            lanes
+                .get(lane)
+                .map_or(0, |v| v.iter().filter(|(a, b)| *a < hi && lo < *b).count())
+        };
+        if let Some(free) = (0..n).find(|&i| busy(i) == 0) {
+            return Some(free);
+        }
+        if strict {
+            return None;
+        }
+        (0..n).min_by_key(|&i| (busy(i), i))
+    }
+
+    fn take(&mut self, key: f64, lane: usize, lo: f64, hi: f64) {
+        let lanes = self.used.entry(Self::key(key)).or_default();
+        if lanes.len() <= lane {
+            lanes.resize(lane + 1, Vec::new());
+        }
+        lanes[lane].push((lo.min(hi), lo.max(hi)));
+    }
 }
 
 /// The accessible description: the zones and the conduits between them.

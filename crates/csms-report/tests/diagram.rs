@@ -404,7 +404,11 @@ fn parallel_conduits_do_not_overlap() {
     let els = svg::check_standalone(&svg);
     let paths: Vec<&str> = els
         .iter()
-        .filter(|e| e.name == "path" && e.ancestors.last().is_some_and(|a| a == "g"))
+        .filter(|e| {
+            e.name == "path"
+                && e.ancestors.last().is_some_and(|a| a == "g")
+                && e.attrs["stroke"] != "#ffffff"
+        })
         .map(|e| e.attrs["d"].as_str())
         .collect();
     assert_eq!(paths.len(), 5);
