@@ -117,6 +117,19 @@ const SWEEPS: usize = 6;
 
 pub(crate) const FONT_FAMILY: &str = "'Noto Sans JP', 'Noto Sans CJK JP', 'Hiragino Sans', 'Hiragino Kaku Gothic ProN', 'Yu Gothic UI', Meiryo, system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif";
 
+/// A short deterministic id suffix (FNV-1a over the parts), so that several SVGs inlined in
+/// one page do not share element ids.
+pub(crate) fn id_suffix(parts: &[&str]) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for p in parts {
+        for b in p.bytes().chain([0u8]) {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    format!("{:08x}", (h >> 32) as u32 ^ h as u32)
+}
+
 /// Escapes text for SVG/XML content and attribute values.
 pub(crate) fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 8);
@@ -502,19 +515,21 @@ pub fn render(d: &Diagram) -> String {
     let lay = layout_with(d, &texts, &edges);
     let mut s = String::with_capacity(4096 + d.zones.len() * 700 + edges.len() * 500);
     let (w, h) = (lay.width, lay.height);
+    let desc = describe(d, &edges);
+    // Ids unique to this drawing, so that several diagrams can share one page.
+    let id = id_suffix(&[&d.title, &desc]);
     let _ = write!(
         s,
-        r##"<svg xmlns="http://www.w3.org/2000/svg" class="zone-diagram" role="img" width="{w}" height="{h}" viewBox="0 0 {w} {h}" font-family="{}" aria-labelledby="zd-title zd-desc"><title id="zd-title">"##,
+        r##"<svg xmlns="http://www.w3.org/2000/svg" class="zone-diagram" role="img" width="{w}" height="{h}" viewBox="0 0 {w} {h}" font-family="{}" aria-labelledby="zd-title-{id} zd-desc-{id}"><title id="zd-title-{id}">"##,
         esc(FONT_FAMILY)
     );
     esc_into(&mut s, &d.title);
-    s.push_str(r#"</title><desc id="zd-desc">"#);
-    esc_into(&mut s, &describe(d, &edges));
-    s.push_str("</desc>");
-    s.push_str(concat!(
-        r##"<defs><marker id="zd-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="8" markerHeight="8" markerUnits="userSpaceOnUse" orient="auto">"##,
-        r##"<path d="M0,0 L10,5 L0,10 z" fill="#334155"/></marker></defs>"##
-    ));
+    let _ = write!(s, r#"</title><desc id="zd-desc-{id}">"#);
+    esc_into(&mut s, &desc);
+    let _ = write!(
+        s,
+        r##"</desc><defs><marker id="zd-arrow-{id}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="8" markerHeight="8" markerUnits="userSpaceOnUse" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#334155"/></marker></defs>"##
+    );
     let _ = write!(
         s,
         r##"<rect class="zd-bg" x="0" y="0" width="{w}" height="{h}" fill="#ffffff"/><text class="zd-heading" x="{MARGIN}" y="{}" font-size="18" font-weight="700" fill="#0f172a">"##,
@@ -568,9 +583,9 @@ pub fn render(d: &Diagram) -> String {
         let c = &d.conduits[k];
         let shape = &conduits[e];
         let marker = if c.one_way {
-            r#" marker-end="url(#zd-arrow)""#
+            format!(r#" marker-end="url(#zd-arrow-{id})""#)
         } else {
-            ""
+            String::new()
         };
         lines.push_str(r#"<g class="zd-conduit"><title>"#);
         esc_into(&mut lines, &conduit_title(d, c, a, b));

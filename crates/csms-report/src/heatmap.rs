@@ -9,7 +9,7 @@
 
 use std::fmt::Write;
 
-use crate::diagram::{FONT_FAMILY, esc, fit, text_width};
+use crate::diagram::{FONT_FAMILY, esc, fit, id_suffix, text_width};
 
 /// A heat map of risks over a likelihood x consequence matrix.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -131,30 +131,22 @@ pub fn render(h: &HeatMap) -> String {
         .map(|c| c.count)
         .sum();
 
+    // Description: per likelihood step (highest first), the counts by consequence step.
+    let mut desc = format!("{} × {}: {total}.", h.likelihood_label, h.consequence_label);
+    for (li, row) in h.cells.iter().enumerate().take(rows).rev() {
+        let counts: Vec<String> = row.iter().take(cols).map(|c| c.count.to_string()).collect();
+        let _ = write!(desc, " {}: {};", h.likelihood_steps[li], counts.join(" "));
+    }
+    // Ids unique to this map, so that the inherent and residual maps can share one page.
+    let id = id_suffix(&[&h.title, &desc]);
     let mut s = String::with_capacity(8192);
     let _ = write!(
         s,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" class="heat-map" role="img" width="{width}" height="{height}" viewBox="0 0 {width} {height}" font-family="{}" aria-labelledby="hm-title hm-desc"><title id="hm-title">{}</title><desc id="hm-desc">"#,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" class="heat-map" role="img" width="{width}" height="{height}" viewBox="0 0 {width} {height}" font-family="{}" aria-labelledby="hm-title-{id} hm-desc-{id}"><title id="hm-title-{id}">{}</title><desc id="hm-desc-{id}">{}</desc>"#,
         esc(FONT_FAMILY),
-        esc(&h.title)
+        esc(&h.title),
+        esc(&desc)
     );
-    // Description: per likelihood step, the counts by consequence step (language-neutral).
-    let _ = write!(
-        s,
-        "{} × {}: {total}.",
-        esc(&h.likelihood_label),
-        esc(&h.consequence_label)
-    );
-    for (li, row) in h.cells.iter().enumerate().take(rows).rev() {
-        let counts: Vec<String> = row.iter().take(cols).map(|c| c.count.to_string()).collect();
-        let _ = write!(
-            s,
-            " {}: {};",
-            esc(&h.likelihood_steps[li]),
-            counts.join(" ")
-        );
-    }
-    s.push_str("</desc>");
     let _ = write!(
         s,
         r##"<rect class="hm-bg" x="0" y="0" width="{width}" height="{height}" fill="#ffffff"/><text class="hm-heading" x="{MARGIN}" y="{}" font-size="15" font-weight="700" fill="#0f172a">{}</text>"##,

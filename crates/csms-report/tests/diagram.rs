@@ -186,6 +186,54 @@ fn overlap(a: &csms_report::diagram::PlacedZone, b: &csms_report::diagram::Place
     a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h
 }
 
+/// No conduit drawn as lines (straight or routed) crosses a zone box: it leaves its zone's box
+/// from an edge and reaches the other one at an edge.
+fn assert_conduits_clear_of_boxes(d: &Diagram, svg: &str) {
+    let l = layout(d);
+    let els = svg::parse(svg);
+    let mut checked = 0;
+    for e in &els {
+        if e.name != "path" || e.attrs.get("stroke").is_none_or(|s| s == "#ffffff") {
+            continue;
+        }
+        let path = &e.attrs["d"];
+        if path.contains('C') || path.contains('z') {
+            continue; // arcs above a row, the arrowhead
+        }
+        let pts: Vec<(f64, f64)> = path
+            .split(['M', 'L'])
+            .filter(|s| !s.trim().is_empty())
+            .map(|p| {
+                let (x, y) = p.trim().split_once(',').expect("x,y");
+                (x.parse().unwrap(), y.parse().unwrap())
+            })
+            .collect();
+        assert!(pts.len() >= 2);
+        for w in pts.windows(2) {
+            for p in &l.zones {
+                let r = [p.x + 1.0, p.y + 1.0, p.w - 2.0, p.h - 2.0];
+                assert!(
+                    !segment_hits(w[0], w[1], r),
+                    "conduit {path} crosses {}",
+                    d.zones[p.zone].name
+                );
+            }
+        }
+        checked += 1;
+    }
+    assert!(checked > 0);
+}
+
+fn segment_hits(a: (f64, f64), b: (f64, f64), r: [f64; 4]) -> bool {
+    // Sample the segment densely: boxes are far larger than the step.
+    let steps = 400;
+    (0..=steps).any(|i| {
+        let f = i as f64 / steps as f64;
+        let (x, y) = (a.0 + (b.0 - a.0) * f, a.1 + (b.1 - a.1) * f);
+        x > r[0] && x < r[0] + r[2] && y > r[1] && y < r[1] + r[3]
+    })
+}
+
 fn assert_no_overlap(d: &Diagram) {
     let l = layout(d);
     assert_eq!(l.zones.len(), d.zones.len());
@@ -289,21 +337,19 @@ fn small_plant_is_well_formed_and_complete() {
     assert_eq!(conduits, d.conduits.len() - 1);
     assert!(!svg.contains("ghost") && !svg.contains("does not exist"));
     // One-way conduits (two here) reference the arrowhead marker, defined once.
+    let markers: Vec<&str> = els
+        .iter()
+        .filter(|e| e.name == "marker")
+        .map(|e| e.attrs["id"].as_str())
+        .collect();
+    assert_eq!(markers.len(), 1);
+    assert!(markers[0].starts_with("zd-arrow"));
+    let reference = format!("url(#{})", markers[0]);
     let marked = els
         .iter()
-        .filter(|e| {
-            e.attrs
-                .get("marker-end")
-                .is_some_and(|m| m == "url(#zd-arrow)")
-        })
+        .filter(|e| e.attrs.get("marker-end") == Some(&reference))
         .count();
     assert_eq!(marked, 2);
-    assert_eq!(
-        els.iter()
-            .filter(|e| e.name == "marker" && e.attrs["id"] == "zd-arrow")
-            .count(),
-        1
-    );
     // The alerted zone is highlighted and its tooltip says why.
     let alert = els
         .iter()
@@ -344,6 +390,7 @@ fn small_plant_is_well_formed_and_complete() {
     );
     assert_no_overlap(&d);
     assert_layers_ordered(&d);
+    assert_conduits_clear_of_boxes(&d, &svg);
 }
 
 #[test]
@@ -537,6 +584,30 @@ fn large_diagram_stays_legible_and_fast() {
     );
     assert_no_overlap(&d);
     assert_layers_ordered(&d);
+    assert_conduits_clear_of_boxes(&d, &svg);
+}
+
+#[test]
+fn one_band_of_many_zones_wraps() {
+    // Every zone of unknown level: one band, wrapped into rows.
+    let mut d = large(200, 400);
+    for z in &mut d.zones {
+        z.layer = None;
+    }
+    let svg = render(&d);
+    svg::check_standalone(&svg);
+    let l = layout(&d);
+    assert_eq!(l.bands.len(), 1);
+    assert!(
+        l.width < 8000.0 && l.height < 8000.0,
+        "{} x {}",
+        l.width,
+        l.height
+    );
+    let aspect = l.width / l.height;
+    assert!((0.4..=4.0).contains(&aspect), "aspect {aspect}");
+    assert_no_overlap(&d);
+    assert_conduits_clear_of_boxes(&d, &svg);
 }
 
 #[test]

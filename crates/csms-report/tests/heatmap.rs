@@ -288,3 +288,19 @@ fn readable_at_480_px() {
         }
     }
 }
+
+#[test]
+fn inherent_and_residual_maps_can_share_a_page() {
+    let inherent = five_by_five(|l, c| l + c);
+    let mut residual = five_by_five(|l, c| (l + c) / 3);
+    residual.title = "残留リスク ヒートマップ".into();
+    let ids = |svg: &str| -> Vec<String> {
+        svg::check_standalone(svg)
+            .iter()
+            .filter_map(|e| e.attrs.get("id").cloned())
+            .collect()
+    };
+    let (a, b) = (ids(&render(&inherent)), ids(&render(&residual)));
+    assert!(!a.is_empty());
+    assert!(a.iter().all(|id| !b.contains(id)), "{a:?} / {b:?}");
+}

@@ -217,6 +217,28 @@ pub fn check_standalone(svg: &str) -> Vec<Element> {
     assert!(!svg.contains("<style"), "no style element (CSP)");
     assert!(!svg.contains("<script"), "no script");
     assert!(!svg.contains("<foreignObject"));
+    // Ids are unique and every reference to one resolves.
+    let mut ids: Vec<&str> = els
+        .iter()
+        .filter_map(|e| e.attrs.get("id").map(String::as_str))
+        .collect();
+    ids.sort_unstable();
+    let n = ids.len();
+    ids.dedup();
+    assert_eq!(ids.len(), n, "duplicate ids");
+    for e in &els {
+        for (k, v) in &e.attrs {
+            if k == "aria-labelledby" {
+                for r in v.split_whitespace() {
+                    assert!(ids.contains(&r), "{k} refers to missing id {r}");
+                }
+            }
+            if let Some(r) = v.strip_prefix("url(#") {
+                let r = r.trim_end_matches(')');
+                assert!(ids.contains(&r), "{k} refers to missing id {r}");
+            }
+        }
+    }
     for e in &els {
         for (k, v) in &e.attrs {
             assert!(!k.starts_with("on"), "no event handler attribute {k}");
