@@ -614,7 +614,13 @@ pub fn render(d: &Diagram) -> String {
         let mut best: Option<(f64, [f64; 4])> = None;
         for t in [0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8, 0.12, 0.88] {
             let (mx, my) = shape.point(t);
-            let r = [(mx - lw / 2.0).round(), (my - lh / 2.0).round(), lw, lh];
+            // Kept inside the drawing (a conduit routed along its side would cut it).
+            let r = [
+                (mx - lw / 2.0).clamp(4.0, (w - lw - 4.0).max(4.0)).round(),
+                (my - lh / 2.0).clamp(4.0, (h - lh - 4.0).max(4.0)).round(),
+                lw,
+                lh,
+            ];
             let o = occ.overlap(&r);
             if best.is_none_or(|(bo, _)| o < bo) {
                 best = Some((o, r));

@@ -96,6 +96,95 @@ fn plant() -> Diagram {
     }
 }
 
+/// A multi-line plant: four production lines (supervisory, control, safety, field zones each)
+/// under shared operations, DMZ and enterprise zones, and a remote-access zone of unknown level.
+fn factory() -> Diagram {
+    let mut zones = vec![
+        zone("corp", "Corporate IT", Some(6)),
+        zone("erp", "ERP / MES", Some(5)),
+        zone("dmz", "Industrial DMZ", Some(4)),
+        zone("ops", "Site operations", Some(3)),
+        zone("hist", "Historian", Some(3)),
+        zone("av", "Patch & AV server", Some(3)),
+        zone("remote", "Remote access (vendor)", None),
+    ];
+    let mut conduits = vec![
+        conduit("c-corp", "corp", "erp", "HTTPS 443", false),
+        conduit("c-erp", "erp", "dmz", "HTTPS 443, SQL 1433", false),
+        conduit("c-hist", "hist", "dmz", "OPC UA 4840 (diode)", true),
+        conduit("c-ops", "dmz", "ops", "RDP 3389", false),
+        conduit("c-av", "dmz", "av", "WSUS 8530", true),
+        conduit("c-remote", "remote", "dmz", "IPsec VPN, MFA", false),
+    ];
+    for (i, line) in [
+        "Line A 充填",
+        "Line B 包装",
+        "Line C 調合",
+        "Utilities 用役",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let id = |k: &str| format!("{k}{i}");
+        zones.push(zone(&id("scada"), &format!("{line} SCADA"), Some(2)));
+        zones.push(zone(&id("plc"), &format!("{line} PLC"), Some(1)));
+        zones.push(zone(&id("sis"), &format!("{line} SIS"), Some(1)));
+        zones.push(zone(&id("io"), &format!("{line} I/O"), Some(0)));
+        conduits.push(conduit(
+            &id("c1-"),
+            "ops",
+            &id("scada"),
+            "OPC UA 4840",
+            false,
+        ));
+        conduits.push(conduit(
+            &id("c2-"),
+            &id("scada"),
+            "hist",
+            "OPC UA 4840",
+            true,
+        ));
+        conduits.push(conduit(
+            &id("c3-"),
+            &id("scada"),
+            &id("plc"),
+            "EtherNet/IP 44818",
+            false,
+        ));
+        conduits.push(conduit(
+            &id("c4-"),
+            &id("plc"),
+            &id("sis"),
+            "Safe peer-to-peer",
+            false,
+        ));
+        conduits.push(conduit(
+            &id("c5-"),
+            &id("plc"),
+            &id("io"),
+            "PROFINET",
+            false,
+        ));
+        conduits.push(conduit(
+            &id("c6-"),
+            &id("sis"),
+            &id("io"),
+            "Hardwired",
+            false,
+        ));
+        conduits.push(conduit(&id("c7-"), "av", &id("scada"), "SMB 445", true));
+    }
+    zones[9].alert = true;
+    zones[16].alert = true;
+    Diagram {
+        title: "Zone and conduit diagram — Plant 2".into(),
+        zones,
+        conduits,
+        layer_names: purdue_names(),
+        unknown_layer_name: "Level unknown".into(),
+    }
+}
+
 /// A deterministic pseudo-random generator (LCG), so the large diagram is the same every run.
 struct Lcg(u64);
 
@@ -222,6 +311,20 @@ fn assert_conduits_clear_of_boxes(d: &Diagram, svg: &str) {
         checked += 1;
     }
     assert!(checked > 0);
+}
+
+/// Every box, band and label lies inside the drawing.
+fn assert_inside(svg: &str) {
+    let els = svg::parse(svg);
+    let (w, h) = (els[0].num("width"), els[0].num("height"));
+    for e in els.iter().filter(|e| e.name == "rect") {
+        let (x, y) = (e.num("x"), e.num("y"));
+        let (rw, rh) = (e.num("width"), e.num("height"));
+        assert!(
+            x >= 0.0 && y >= 0.0 && x + rw <= w && y + rh <= h,
+            "rect {x},{y} {rw}x{rh} outside {w}x{h}"
+        );
+    }
 }
 
 fn segment_hits(a: (f64, f64), b: (f64, f64), r: [f64; 4]) -> bool {
@@ -391,6 +494,25 @@ fn small_plant_is_well_formed_and_complete() {
     assert_no_overlap(&d);
     assert_layers_ordered(&d);
     assert_conduits_clear_of_boxes(&d, &svg);
+    assert_inside(&svg);
+}
+
+#[test]
+fn multi_line_factory() {
+    let d = factory();
+    let svg = render(&d);
+    save("diagram-factory.svg", &svg);
+    let els = svg::check_standalone(&svg);
+    assert_eq!(
+        els.iter()
+            .filter(|e| e.attrs.get("class").is_some_and(|c| c == "zd-conduit"))
+            .count(),
+        d.conduits.len()
+    );
+    assert_no_overlap(&d);
+    assert_layers_ordered(&d);
+    assert_conduits_clear_of_boxes(&d, &svg);
+    assert_inside(&svg);
 }
 
 #[test]
@@ -585,6 +707,7 @@ fn large_diagram_stays_legible_and_fast() {
     assert_no_overlap(&d);
     assert_layers_ordered(&d);
     assert_conduits_clear_of_boxes(&d, &svg);
+    assert_inside(&svg);
 }
 
 #[test]
@@ -608,6 +731,7 @@ fn one_band_of_many_zones_wraps() {
     assert!((0.4..=4.0).contains(&aspect), "aspect {aspect}");
     assert_no_overlap(&d);
     assert_conduits_clear_of_boxes(&d, &svg);
+    assert_inside(&svg);
 }
 
 #[test]
