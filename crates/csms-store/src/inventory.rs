@@ -435,6 +435,18 @@ pub struct AssetFilter {
     pub after: Option<String>,
 }
 
+/// The names an asset import resolves and an export writes (see
+/// [`Store::inventory_names`]).
+#[derive(Debug, Clone, Default)]
+pub struct InventoryNames {
+    pub systems: Vec<(Uuid, String)>,
+    pub zones: Vec<(Uuid, String)>,
+    /// Members: user id and user name.
+    pub members: Vec<(Uuid, String)>,
+    /// The asset tags in use.
+    pub tags: std::collections::HashSet<String>,
+}
+
 /// One page of the asset list.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AssetPage {
@@ -1403,6 +1415,38 @@ impl Store {
         Ok(())
     }
 
+    /// What an import or export of the organization's assets refers to: its systems, zones and
+    /// members by name, and the tags in use.
+    pub async fn inventory_names(&self, org_id: Uuid) -> Result<InventoryNames> {
+        let systems = self
+            .systems(org_id)
+            .await?
+            .into_iter()
+            .map(|s| (s.id, s.name))
+            .collect();
+        let zones = self
+            .zones(org_id)
+            .await?
+            .into_iter()
+            .map(|z| (z.id, z.name))
+            .collect();
+        let members = self
+            .members(org_id)
+            .await?
+            .into_iter()
+            .map(|m| (m.user.id, m.user.username))
+            .collect();
+        let tags: Vec<String> = read!(self, p => sqlx::query_scalar(
+            "SELECT asset_tag FROM assets WHERE org_id = $1"
+        ).bind(org_id).fetch_all(p).await?);
+        Ok(InventoryNames {
+            systems,
+            zones,
+            members,
+            tags: tags.into_iter().collect(),
+        })
+    }
+
     /// One page of the organization's assets in tag order, narrowed by the filter: one query
     /// that pages along the index of the filter used (each ends with the tag).
     pub async fn assets(&self, org_id: Uuid, filter: &AssetFilter) -> Result<AssetPage> {
@@ -1516,6 +1560,19 @@ impl Store {
         org_id: Uuid,
         assets: Vec<NewAsset>,
     ) -> Result<ImportSummary> {
+        self.import_assets_with_progress(actor, org_id, assets, &mut |_| {})
+            .await
+    }
+
+    /// [`Store::import_assets`], telling `progress` how many assets are inserted so far (the
+    /// command line draws a progress bar with it).
+    pub async fn import_assets_with_progress(
+        &self,
+        actor: &Actor,
+        org_id: Uuid,
+        assets: Vec<NewAsset>,
+        progress: &mut (dyn FnMut(usize) + Send),
+    ) -> Result<ImportSummary> {
         if assets.is_empty() {
             return Err(FieldError {
                 field: "assets",
@@ -1572,6 +1629,9 @@ impl Store {
         for (c, chunk) in valid.chunks(IMPORT_CHUNK).enumerate() {
             let rows: Vec<(Uuid, &NewAsset)> = chunk.iter().map(|a| (new_id(), a)).collect();
             let inserted = insert_assets(&mut tx, org_id, now, actor, &rows).await?;
+            if c % 64 == 63 {
+                progress((c + 1) * IMPORT_CHUNK);
+            }
             if inserted != rows.len() as u64 {
                 // A tag is taken already: name the first (the transaction is rolled back).
                 for (k, (id, a)) in rows.iter().enumerate() {
@@ -1594,6 +1654,7 @@ impl Store {
                 ));
             }
         }
+        progress(valid.len());
         let summary = ImportSummary::of(new_id(), &valid);
         trail::append(
             &mut tx,

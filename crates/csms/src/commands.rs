@@ -746,3 +746,295 @@ pub fn catalog(c: CatalogCommand) -> anyhow::Result<()> {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// Assets: import and export
+
+#[derive(Debug, Subcommand)]
+pub enum AssetsCommand {
+    /// Import assets from a CSV or XLSX file: all of them, or none when any row has an error
+    /// (the errors are listed with their row and column). The file layout is described in
+    /// the import page and `csms_report::inventory`.
+    Import {
+        /// The CSV (UTF-8) or XLSX file.
+        file: PathBuf,
+        #[arg(long, value_name = "SLUG")]
+        org: String,
+        /// Check the file and show what would be imported, without storing anything.
+        #[arg(long)]
+        dry_run: bool,
+        /// Where the asset tag comes from: `column` (the asset_tag column) or `ip` (the first
+        /// IP address of the row, for device lists without asset ids).
+        #[arg(long, value_name = "column|ip", default_value = "column")]
+        tag_from: String,
+        /// Keep columns that are not part of the layout as custom fields (named by their
+        /// header) instead of refusing the file.
+        #[arg(long)]
+        keep_other_columns: bool,
+        /// The largest file accepted, in MB.
+        #[arg(long, value_name = "MB", default_value_t = 200)]
+        max_mb: u64,
+    },
+    /// Export every asset of an organization in the import layout.
+    Export {
+        #[arg(long, value_name = "SLUG")]
+        org: String,
+        #[arg(long, value_name = "csv|xlsx", default_value = "csv")]
+        format: String,
+        /// Header language: en or ja.
+        #[arg(long, default_value = "en")]
+        lang: String,
+        /// Where to write the file.
+        #[arg(long, value_name = "FILE")]
+        output: PathBuf,
+        /// Replace FILE if it exists.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+/// A progress display on stderr: a bar redrawn in place on a terminal, otherwise a plain line
+/// every tenth of the way.
+struct ProgressLine {
+    what: &'static str,
+    total: u64,
+    tty: bool,
+    shown: u64,
+    last_draw: std::time::Instant,
+}
+
+impl ProgressLine {
+    fn new(what: &'static str, total: u64) -> Self {
+        ProgressLine {
+            what,
+            total: total.max(1),
+            tty: std::io::stderr().is_terminal(),
+            shown: u64::MAX,
+            last_draw: std::time::Instant::now(),
+        }
+    }
+
+    fn update(&mut self, done: u64, detail: &str) {
+        let pct = (done.min(self.total) * 100 / self.total).min(100);
+        if self.tty {
+            if self.shown == pct && self.last_draw.elapsed().as_millis() < 200 && pct < 100 {
+                return;
+            }
+            let filled = (pct / 4) as usize;
+            eprint!(
+                "\r{:<8} [{}{}] {pct:>3}%  {detail}\x1b[K",
+                self.what,
+                "#".repeat(filled),
+                ".".repeat(25 - filled)
+            );
+            self.last_draw = std::time::Instant::now();
+        } else if self.shown == u64::MAX || pct / 10 > self.shown / 10 {
+            eprintln!("{}: {pct}% {detail}", self.what);
+        } else {
+            return;
+        }
+        self.shown = pct;
+    }
+
+    fn done(&mut self, detail: &str) {
+        self.update(self.total, detail);
+        if self.tty {
+            eprintln!();
+        }
+    }
+}
+
+fn megabytes(bytes: u64) -> String {
+    format!("{:.1} MB", bytes as f64 / (1024.0 * 1024.0))
+}
+
+fn lookups_of(
+    names: &csms_store::inventory::InventoryNames,
+) -> csms_report::inventory::Lookups<'_> {
+    let map = |v: &[(uuid::Uuid, String)]| v.iter().map(|(id, n)| (n.clone(), *id)).collect();
+    csms_report::inventory::Lookups {
+        systems: map(&names.systems),
+        zones: map(&names.zones),
+        members: map(&names.members),
+        tag_taken: None,
+    }
+}
+
+pub async fn assets(settings: &Settings, c: AssetsCommand) -> anyhow::Result<()> {
+    use csms_report::inventory::{self as inv, ImportOptions, TagFrom};
+    match c {
+        AssetsCommand::Import {
+            file,
+            org,
+            dry_run,
+            tag_from,
+            keep_other_columns,
+            max_mb,
+        } => {
+            let tag_from =
+                TagFrom::parse(&tag_from).map_err(|e| anyhow::anyhow!("{}", e.message))?;
+            let size = std::fs::metadata(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?
+                .len();
+            let options = ImportOptions {
+                tag_from,
+                keep_other_columns,
+                max_bytes: max_mb.saturating_mul(1024 * 1024),
+            };
+            let store = open_store(settings, KeyPolicy::MustExist).await?;
+            let o = org_by_slug(&store, &org).await?;
+            let names = store.inventory_names(o.id).await?;
+            let mut lookups = lookups_of(&names);
+            let taken = |t: &str| names.tags.contains(t);
+            lookups.tag_taken = Some(&taken);
+            let mut bar = ProgressLine::new("reading", size);
+            let started = std::time::Instant::now();
+            let mut head = [0u8; 4];
+            let n = std::io::Read::read(
+                &mut std::fs::File::open(&file)
+                    .with_context(|| format!("cannot open {}", file.display()))?,
+                &mut head,
+            )?;
+            let checked = if inv::is_xlsx(&head[..n]) {
+                let bytes = std::fs::read(&file)
+                    .with_context(|| format!("cannot read {}", file.display()))?;
+                inv::check_xlsx(&bytes, &options, &lookups)
+            } else {
+                let f = std::fs::File::open(&file)
+                    .with_context(|| format!("cannot open {}", file.display()))?;
+                let mut report = |bytes: u64, rows: u64| {
+                    bar.update(
+                        bytes,
+                        &format!("{} of {}, {rows} rows", megabytes(bytes), megabytes(size)),
+                    );
+                };
+                inv::check_csv(
+                    std::io::BufReader::new(f),
+                    &options,
+                    &lookups,
+                    Some(&mut report),
+                )
+            };
+            bar.done(&format!("{} rows checked", checked.row_count));
+            if !checked.is_ok() {
+                println!("ROW     COLUMN                 VALUE                          PROBLEM");
+                for p in &checked.errors {
+                    let row = if p.row == 0 {
+                        "-".to_owned()
+                    } else {
+                        p.row.to_string()
+                    };
+                    println!("{row:<7} {:<22} {:<30} {}", p.column, p.value, p.message);
+                }
+                if checked.more_errors > 0 {
+                    println!("… and {} more errors", checked.more_errors);
+                }
+                store.close().await;
+                bail!(
+                    "{}: {} error(s); nothing was imported. Correct the file and import it again",
+                    file.display(),
+                    checked.error_count()
+                );
+            }
+            for w in &checked.warnings {
+                eprintln!("note: {w}");
+            }
+            let by_type: Vec<String> = checked
+                .by_type
+                .iter()
+                .map(|(t, n)| format!("{t} {n}"))
+                .collect();
+            if dry_run {
+                println!(
+                    "{}: {} assets ready to import ({}); nothing stored (--dry-run).",
+                    file.display(),
+                    checked.assets.len(),
+                    by_type.join(", ")
+                );
+                store.close().await;
+                return Ok(());
+            }
+            let total = checked.assets.len();
+            let mut bar = ProgressLine::new("storing", total as u64);
+            let mut report =
+                |done: usize| bar.update(done as u64, &format!("{done} of {total} assets"));
+            let summary = store
+                .import_assets_with_progress(&cli_actor(), o.id, checked.assets, &mut report)
+                .await?;
+            bar.done(&format!("{total} assets"));
+            store.close().await;
+            println!(
+                "Imported {} assets into {} in {:.1} s ({}); trail record asset_import {}.",
+                summary.count,
+                o.slug,
+                started.elapsed().as_secs_f64(),
+                by_type.join(", "),
+                summary.id
+            );
+        }
+        AssetsCommand::Export {
+            org,
+            format,
+            lang,
+            output,
+            force,
+        } => {
+            if output.exists() && !force {
+                bail!(
+                    "{} exists; choose another file or pass --force to replace it",
+                    output.display()
+                );
+            }
+            let format = format.to_ascii_lowercase();
+            if format != "csv" && format != "xlsx" {
+                bail!("--format {format} is not known; use csv or xlsx");
+            }
+            let store = open_store(settings, KeyPolicy::MustExist).await?;
+            let o = org_by_slug(&store, &org).await?;
+            let all = all_assets(&store, o.id).await?;
+            let names = store.inventory_names(o.id).await?;
+            let map = |v: &[(uuid::Uuid, String)]| v.iter().cloned().collect();
+            let names = inv::Names {
+                owners: map(&names.members),
+                systems: map(&names.systems),
+                zones: map(&names.zones),
+            };
+            store.close().await;
+            let bytes = if format == "csv" {
+                inv::inventory_csv(&lang, &all, &names).into_bytes()
+            } else {
+                inv::inventory_xlsx(&lang, &all, &names)?
+            };
+            std::fs::write(&output, bytes)
+                .with_context(|| format!("cannot write {}", output.display()))?;
+            println!("Exported {} assets to {}.", all.len(), output.display());
+        }
+    }
+    Ok(())
+}
+
+/// Every asset of the organization, in tag order, read a page at a time.
+async fn all_assets(
+    store: &Store,
+    org_id: uuid::Uuid,
+) -> anyhow::Result<Vec<csms_domain::inventory::Asset>> {
+    let mut out = Vec::new();
+    let mut after = None;
+    loop {
+        let page = store
+            .assets(
+                org_id,
+                &csms_store::inventory::AssetFilter {
+                    limit: 1_000,
+                    after: after.take(),
+                    ..Default::default()
+                },
+            )
+            .await?;
+        out.extend(page.assets);
+        match page.next {
+            Some(n) => after = Some(n),
+            None => return Ok(out),
+        }
+    }
+}

@@ -48,6 +48,9 @@ enum Command {
     /// Check the tamper-evident trail.
     #[command(subcommand)]
     Trail(commands::TrailCommand),
+    /// Import and export the asset inventory (CSV, XLSX).
+    #[command(subcommand)]
+    Assets(commands::AssetsCommand),
     /// Write a consistent backup of the whole database to FILE while the server runs.
     Backup(commands::BackupArgs),
     /// Restore a backup into a new, empty database (SQLite or PostgreSQL).
@@ -79,6 +82,7 @@ fn main() -> ExitCode {
             Command::Org(c) => commands::org(&settings, c).await,
             Command::Token(c) => commands::token(&settings, c).await,
             Command::Trail(c) => commands::trail(&settings, c).await,
+            Command::Assets(c) => commands::assets(&settings, c).await,
             Command::Catalog(c) => commands::catalog(c),
             Command::Backup(a) => commands::backup(&settings, a).await,
             Command::Restore(a) => commands::restore(&settings, a).await,

@@ -894,3 +894,96 @@ fn catalog_check_names_file_and_line() {
         "{e}"
     );
 }
+
+/// `csms assets import` checks before storing: a bad file lists row and column and stores
+/// nothing (exit 1); the 4SICS device list imports with tags from its addresses; the export
+/// imports back into another organization.
+#[test]
+fn assets_import_and_export() {
+    let i = Install::new(Backend::Sqlite);
+    i.init();
+    let dir = i.dir.path();
+    let bad = dir.join("bad.csv");
+    std::fs::write(
+        &bad,
+        "asset_tag,type\nPLC-1,plc\nPLC-2,toaster\nPLC-1,hmi\n",
+    )
+    .unwrap();
+    let out = i.run(&[
+        "assets",
+        "import",
+        bad.to_str().unwrap(),
+        "--org",
+        "kashima",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let table = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(table.contains("3       type"), "{table}");
+    assert!(table.contains("toaster"), "{table}");
+    assert!(table.contains("also on row 2"), "{table}");
+    assert!(
+        stderr(&out).contains("nothing was imported"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains("\r"),
+        "no terminal: plain progress lines"
+    );
+    let real = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/data/inventory/4sics-geeklounge-2015/observed-devices.csv");
+    let real = real.to_str().unwrap();
+    let out = i.run(&["assets", "import", real, "--org", "kashima"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("no asset_tag column"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let args = [
+        "assets",
+        "import",
+        real,
+        "--org",
+        "kashima",
+        "--tag-from",
+        "ip",
+        "--keep-other-columns",
+    ];
+    let dry = i.ok(&[&args[..], &["--dry-run"]].concat());
+    assert!(dry.contains("11 assets ready"), "{dry}");
+    let done = i.run(&args);
+    assert!(done.status.success(), "{}", stderr(&done));
+    let said = String::from_utf8_lossy(&done.stdout);
+    assert!(said.contains("Imported 11 assets"), "{said}");
+    let progress = String::from_utf8_lossy(&done.stderr);
+    assert!(
+        progress.contains("reading: 100%") && progress.contains("storing: 100%"),
+        "{progress}"
+    );
+    // Again: every tag is taken now.
+    let again = i.run(&args);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&again.stdout).contains("already has an asset"));
+    // Export, then import into a new organization.
+    for format in ["csv", "xlsx"] {
+        let file = dir.join(format!("export.{format}"));
+        let said = i.ok(&[
+            "assets",
+            "export",
+            "--org",
+            "kashima",
+            "--format",
+            format,
+            "--lang",
+            "ja",
+            "--output",
+            file.to_str().unwrap(),
+        ]);
+        assert!(said.contains("Exported 11 assets"), "{said}");
+        let slug = format!("copy-{format}");
+        i.ok(&["org", "add", &slug, "--name", "Copy"]);
+        let said = i.ok(&["assets", "import", file.to_str().unwrap(), "--org", &slug]);
+        assert!(said.contains("Imported 11 assets"), "{said}");
+    }
+}
