@@ -7,7 +7,7 @@ use csms_domain::inventory::{Asset, Zone};
 use csms_domain::org::FieldError;
 use csms_domain::trail::{Actor, Change};
 
-use crate::db::{Ts, on};
+use crate::db::{Ts, on, read};
 use crate::{Result, Store, StoreError, trail};
 
 /// The most assets moved by one request.
@@ -46,6 +46,23 @@ pub fn pick_zone_assessment(assessments: &[Assessment]) -> Option<ZoneAssessment
 }
 
 impl Store {
+    /// How many assets the organization has (all of them, whatever a list's filter).
+    pub async fn org_asset_count(&self, org_id: Uuid) -> Result<i64> {
+        Ok(read!(self, p => sqlx::query_scalar(
+            "SELECT COUNT(*) FROM assets WHERE org_id = $1"
+        ).bind(org_id).fetch_one(p).await?))
+    }
+
+    /// How many assets of each zone sit at each Purdue level (assets without a level are not
+    /// counted): `(zone, level, count)`.
+    pub async fn zone_purdue_counts(&self, org_id: Uuid) -> Result<Vec<(Uuid, String, i64)>> {
+        Ok(read!(self, p => sqlx::query_as(
+            "SELECT zone_id, purdue_level, COUNT(*) FROM assets \
+             WHERE org_id = $1 AND zone_id IS NOT NULL AND purdue_level IS NOT NULL \
+             GROUP BY zone_id, purdue_level"
+        ).bind(org_id).fetch_all(p).await?))
+    }
+
     /// The assessment giving a zone its SL-A (see [`pick_zone_assessment`]), if any.
     pub async fn zone_assessment(
         &self,
