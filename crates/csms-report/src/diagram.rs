@@ -884,16 +884,36 @@ fn route(lay: &Layout, edges: &[(usize, usize, usize)]) -> Vec<Shape> {
     for p in zs {
         boxes.insert([p.x - 3.0, p.y - 3.0, p.w + 6.0, p.h + 6.0]);
     }
-    // Vertical corridors: the gaps beside every box, and both sides of the drawing.
-    let mut corridors: Vec<f64> = zs
+    // Grid rows from top to bottom, with the free vertical passages through each: the gaps
+    // between neighbouring boxes and both ends of the row.
+    let mut tops: Vec<(i64, usize)> = zs
         .iter()
-        .flat_map(|p| [p.x - COL_GAP / 2.0, p.x + p.w + COL_GAP / 2.0])
-        .map(f64::round)
+        .enumerate()
+        .map(|(i, p)| ((p.y * 2.0).round() as i64, i))
         .collect();
-    let left_corridor = MARGIN + CAPTION_W;
-    let right_corridor = lay.width - MARGIN - 4.0;
-    corridors.sort_by(f64::total_cmp);
-    corridors.dedup();
+    tops.sort_unstable_by_key(|&(t, i)| (t, (zs[i].x * 2.0).round() as i64, i));
+    let mut rows: Vec<Row> = Vec::new();
+    let mut row_of = vec![0usize; zs.len()];
+    for &(t, i) in &tops {
+        if rows.last().is_none_or(|r| r.key != t) {
+            rows.push(Row {
+                key: t,
+                bottom: lay.row_bottom[i],
+                passages: vec![MARGIN + CAPTION_W],
+                last_right: f64::NAN,
+            });
+        }
+        let r = rows.last_mut().expect("pushed above");
+        if !r.last_right.is_nan() {
+            r.passages.push(((r.last_right + zs[i].x) / 2.0).round());
+        }
+        r.last_right = zs[i].x + zs[i].w;
+        row_of[i] = rows.len() - 1;
+    }
+    for r in &mut rows {
+        r.passages.push(lay.width - MARGIN - 2.0);
+    }
+    let row_top = |r: usize| rows[r].key as f64 / 2.0;
     let mut lanes = Lanes::default();
     let mut out = Vec::with_capacity(edges.len());
     for (e, &(_, a, b)) in edges.iter().enumerate() {
@@ -913,57 +933,42 @@ fn route(lay: &Layout, edges: &[(usize, usize, usize)]) -> Vec<Shape> {
         } else {
             (b, a, p1, p0)
         };
-        // The horizontal channels below the upper row and above the lower one.
-        let yu0 = lay.row_bottom[u] + 10.0;
-        let yl0 = zs[l].y - 8.0;
-        let (yu_lo, yu_hi) = (yu0, yu0 + 5.0 * (H_LANES - 1) as f64);
-        let (yl_lo, yl_hi) = (yl0 - 4.0 * (H_LANES - 3) as f64, yl0);
-        // A vertical corridor free of boxes, nearest to the middle, with a free lane if any.
-        let mid = (pu.0 + pl.0) / 2.0;
-        let mut order: Vec<f64> = corridors.clone();
-        order.sort_by(|x, y| {
-            (x - mid)
-                .abs()
-                .total_cmp(&(y - mid).abs())
-                .then(x.total_cmp(y))
-        });
-        order.truncate(24);
-        // The sides of the drawing are always free: the nearer one first.
-        if (left_corridor - mid).abs() <= (right_corridor - mid).abs() {
-            order.extend([left_corridor, right_corridor]);
-        } else {
-            order.extend([right_corridor, left_corridor]);
-        }
-        let mut chosen: Option<(f64, usize)> = None;
-        'search: for strict in [true, false] {
-            for &x in &order {
-                let Some(lane) = lanes.pick(x, yu_lo, yl_hi, V_LANES.len(), strict) else {
-                    continue;
-                };
-                let xl = x + V_LANES[lane];
-                if !blocked(&boxes, (xl, yu_lo), (xl, yl_hi), [usize::MAX; 2])
-                    && !blocked(&boxes, (pu.0, yu_lo), (xl, yu_hi), [u, usize::MAX])
-                    && !blocked(&boxes, (xl, yl_lo), (pl.0, yl_hi), [l, usize::MAX])
-                {
-                    chosen = Some((x, lane));
-                    break 'search;
+        // Down the gaps: in the channel under each row, across to a passage through the next
+        // row (near the way to the target), down through it, until the row of the target.
+        let (ru, rl) = (row_of[u], row_of[l]);
+        let mut pts = vec![pu];
+        let mut x = pu.0;
+        for r in ru..rl {
+            let next_x = if r + 1 == rl {
+                pl.0
+            } else {
+                let through = r + 1;
+                let (lo, hi) = (row_top(through) - 4.0, rows[through].bottom + 4.0);
+                let mut best: Option<(f64, f64, usize)> = None;
+                for &px in &rows[through].passages {
+                    let key = Lanes::key2(through, px);
+                    let (lane, busy) = lanes.pick(key, lo, hi, V_LANES.len());
+                    let cost = (px - x).abs() + (px - pl.0).abs() + SHARED_LANE_COST * busy as f64;
+                    if best.is_none_or(|(c, _, _)| cost < c) {
+                        best = Some((cost, px, lane));
+                    }
                 }
-            }
+                let (_, px, lane) = best.expect("every row has passages at its ends");
+                lanes.take(Lanes::key2(through, px), lane, lo, hi);
+                px + V_LANES[lane]
+            };
+            // The channel under row r.
+            let gap = row_top(r + 1) - rows[r].bottom;
+            let n = (((gap - 18.0) / 5.0).floor() as usize).clamp(1, H_LANES);
+            let key = Lanes::key2(r, -1.0);
+            let (lane, _) = lanes.pick(key, x, next_x, n);
+            lanes.take(key, lane, x, next_x);
+            let y = rows[r].bottom + 9.0 + 5.0 * lane as f64;
+            pts.push((x, y));
+            pts.push((next_x, y));
+            x = next_x;
         }
-        let (x, lane) = chosen.unwrap_or((right_corridor, 0));
-        let xc = x + V_LANES[lane];
-        lanes.take(x, lane, yu_lo, yl_hi);
-        let (lo, hi) = (pu.0.min(xc), pu.0.max(xc));
-        let ku = -lay.row_bottom[u] - 1e6;
-        let lu = lanes.pick(ku, lo, hi, H_LANES, false).unwrap_or(0);
-        lanes.take(ku, lu, lo, hi);
-        let yu = yu0 + 5.0 * lu as f64;
-        let (lo, hi) = (pl.0.min(xc), pl.0.max(xc));
-        let kl = -zs[l].y - 2e6;
-        let ll = lanes.pick(kl, lo, hi, H_LANES - 2, false).unwrap_or(0);
-        lanes.take(kl, ll, lo, hi);
-        let yl = yl0 - 4.0 * ll as f64;
-        let mut pts = vec![pu, (pu.0, yu), (xc, yu), (xc, yl), (pl.0, yl), pl];
+        pts.push(pl);
         pts.dedup();
         if u != a {
             pts.reverse();
@@ -973,8 +978,20 @@ fn route(lay: &Layout, edges: &[(usize, usize, usize)]) -> Vec<Shape> {
     out
 }
 
+/// A grid row of the layout, for routing.
+struct Row {
+    /// Top (px x 2).
+    key: i64,
+    bottom: f64,
+    /// x of the free vertical passages through the row.
+    passages: Vec<f64>,
+    last_right: f64,
+}
+
 /// Offsets of the lanes of a vertical corridor (px from its centre).
 const V_LANES: [f64; 7] = [0.0, 5.0, -5.0, 10.0, -10.0, 15.0, -15.0];
+/// The detour (px) worth taking to avoid sharing a lane with an overlapping route.
+const SHARED_LANE_COST: f64 = 400.0;
 /// Lanes of a horizontal channel.
 const H_LANES: usize = 8;
 
@@ -986,32 +1003,31 @@ struct Lanes {
 }
 
 impl Lanes {
-    fn key(k: f64) -> i64 {
-        (k * 2.0).round() as i64
+    /// The key of a row's passage at x (or its channel below, x = -1).
+    fn key2(row: usize, x: f64) -> i64 {
+        row as i64 * 1_000_000 + (x * 2.0).round() as i64
     }
 
-    /// The first lane where [lo, hi] is free; when none is and not `strict`, the least busy.
-    fn pick(&self, key: f64, lo: f64, hi: f64, n: usize, strict: bool) -> Option<usize> {
+    /// The first lane where [lo, hi] is free, else the least busy one; with the number of
+    /// routes it would share that lane with.
+    fn pick(&self, key: i64, lo: f64, hi: f64, n: usize) -> (usize, usize) {
         let (lo, hi) = (lo.min(hi) - 6.0, lo.max(hi) + 6.0);
-        let Some(lanes) = self.used.get(&Self::key(key)) else {
-            return Some(0);
+        let Some(lanes) = self.used.get(&key) else {
+            return (0, 0);
         };
         let busy = |lane: usize| {
             lanes
                 .get(lane)
                 .map_or(0, |v| v.iter().filter(|(a, b)| *a < hi && lo < *b).count())
         };
-        if let Some(free) = (0..n).find(|&i| busy(i) == 0) {
-            return Some(free);
-        }
-        if strict {
-            return None;
-        }
-        (0..n).min_by_key(|&i| (busy(i), i))
+        (0..n)
+            .map(|i| (i, busy(i)))
+            .min_by_key(|&(i, b)| (b, i))
+            .unwrap_or((0, 0))
     }
 
-    fn take(&mut self, key: f64, lane: usize, lo: f64, hi: f64) {
-        let lanes = self.used.entry(Self::key(key)).or_default();
+    fn take(&mut self, key: i64, lane: usize, lo: f64, hi: f64) {
+        let lanes = self.used.entry(key).or_default();
         if lanes.len() <= lane {
             lanes.resize(lane + 1, Vec::new());
         }
