@@ -329,6 +329,7 @@ mod tests {
                 .chain(crate::pages::inventory::DYNAMIC_KEYS)
                 .chain(crate::pages::asset_import::DYNAMIC_KEYS)
                 .chain(crate::pages::risk::DYNAMIC_KEYS)
+                .chain(crate::pages::risk_docs::DYNAMIC_KEYS)
                 .map(|k| ("(dynamic)".to_owned(), (*k).to_owned())),
         );
         for lang in Lang::ALL {

@@ -58,6 +58,7 @@ fn routes() -> Vec<Route> {
     all.extend(pages::inventory::routes());
     all.extend(pages::asset_import::routes());
     all.extend(pages::risk::routes());
+    all.extend(pages::risk_docs::routes());
     all.extend(api::inventory::routes());
     all.extend(api::asset_import::routes());
     all.extend(api::risk::routes());

@@ -72,7 +72,14 @@ pub async fn ensure(store: &Store, actor: &Actor) -> anyhow::Result<()> {
         };
         store.set_membership(actor, org.id, user.id, *role).await?;
     }
+    let yamada = store.user_by_username("yamada").await?;
+    let suzuki = store.user_by_username("suzuki").await?;
+    let manager = Actor::user(yamada.id, &yamada.username);
+    let engineer = Actor::user(suzuki.id, &suzuki.username);
+    let plant = crate::demo_plant::add(store, &manager, org.id, yamada.id).await?;
     assessments(store, org.id).await?;
+    crate::demo_plant::zone_assessment(store, &engineer, org.id, &plant, suzuki.id).await?;
+    crate::demo_plant::risks(store, &manager, &engineer, org.id, &plant, suzuki.id).await?;
     println!("Demo organization '{DEMO_SLUG}' added: {}", org.name);
     println!("Demo accounts (password for all: {password}):");
     for (username, display_name, role) in PEOPLE {

@@ -3,6 +3,7 @@
 mod commands;
 mod config;
 mod demo;
+mod demo_plant;
 mod keys;
 
 use std::process::ExitCode;

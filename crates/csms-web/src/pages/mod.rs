@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod inventory;
 pub mod org;
 pub mod risk;
+pub mod risk_docs;
 
 use askama::Template;
 use axum::Extension;
