@@ -1378,6 +1378,9 @@ pub fn check_xlsx(bytes: &[u8], options: &ImportOptions, lookups: &Lookups<'_>) 
             "the file is not an XLSX workbook; save it from the spreadsheet as Excel Workbook (.xlsx), or upload CSV".into(),
         );
     }
+    if let Some(m) = expands_too_far(bytes, options.max_bytes) {
+        return fail(m);
+    }
     let mut book: Xlsx<_> = match open_workbook_from_rs(io::Cursor::new(bytes)) {
         Ok(b) => b,
         Err(e) => {
@@ -1448,6 +1451,41 @@ pub fn check_xlsx(bytes: &[u8], options: &ImportOptions, lookups: &Lookups<'_>) 
             "sheet \"{sheet}\" is empty; give a header row and one row per asset"
         )),
     }
+}
+
+/// How many times its own size a workbook may expand to when unpacked (real workbooks
+/// compress text about 5 to 15 times).
+const MAX_EXPANSION: u64 = 40;
+
+/// Refuses a workbook whose parts would unpack to far more than the file (a "ZIP bomb"),
+/// judged from the sizes its directory declares, before anything is unpacked.
+fn expands_too_far(bytes: &[u8], max_bytes: u64) -> Option<String> {
+    let mut archive = match zip::ZipArchive::new(io::Cursor::new(bytes)) {
+        Ok(a) => a,
+        Err(e) => {
+            return Some(format!(
+                "the workbook could not be read ({e}); save it again as .xlsx"
+            ));
+        }
+    };
+    let limit = (bytes.len() as u64).saturating_mul(MAX_EXPANSION).clamp(
+        64 * 1024 * 1024,
+        max_bytes
+            .saturating_mul(MAX_EXPANSION)
+            .max(64 * 1024 * 1024),
+    );
+    let mut total = 0u64;
+    for i in 0..archive.len() {
+        if let Ok(f) = archive.by_index_raw(i) {
+            total = total.saturating_add(f.size());
+        }
+    }
+    (total > limit).then(|| {
+        format!(
+            "the workbook unpacks to {} MB, far more than a list of assets; save the asset sheet alone as .xlsx or CSV",
+            total / (1024 * 1024)
+        )
+    })
 }
 
 /// Whether bytes are an XLSX (ZIP) file rather than CSV.

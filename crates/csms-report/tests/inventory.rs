@@ -601,3 +601,31 @@ fn ws_ok(bytes: &[u8]) {
     assert_eq!(c.assets[0].purdue_level.as_deref(), Some("3.5"));
     assert!(!bytes.is_empty());
 }
+
+#[test]
+fn a_zip_bomb_is_refused_before_unpacking() {
+    use std::io::Write;
+    let mut out = std::io::Cursor::new(Vec::new());
+    {
+        let mut z = zip::ZipWriter::new(&mut out);
+        let opts = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated)
+            .large_file(true);
+        z.start_file("xl/worksheets/sheet1.xml", opts).unwrap();
+        let zeros = vec![b' '; 1024 * 1024];
+        for _ in 0..100 {
+            z.write_all(&zeros).unwrap();
+        }
+        z.finish().unwrap();
+    }
+    let bytes = out.into_inner();
+    assert!(bytes.len() < 1024 * 1024, "{}", bytes.len());
+    let t = Instant::now();
+    let c = check_xlsx(&bytes, &ImportOptions::default(), &Lookups::default());
+    assert!(t.elapsed() < Duration::from_secs(2));
+    assert!(
+        c.errors[0].message.contains("unpacks to 100 MB"),
+        "{}",
+        c.errors[0]
+    );
+}
