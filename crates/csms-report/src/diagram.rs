@@ -915,18 +915,29 @@ fn route(lay: &Layout, edges: &[(usize, usize, usize)]) -> Vec<Shape> {
     }
     let row_top = |r: usize| rows[r].key as f64 / 2.0;
     let mut lanes = Lanes::default();
-    let mut out = Vec::with_capacity(edges.len());
+    // First the arcs and the straight lines; their segments are what routes try not to cross.
+    let mut segs = SegGrid::new(96.0);
+    let mut out: Vec<Option<Shape>> = Vec::with_capacity(edges.len());
     for (e, &(_, a, b)) in edges.iter().enumerate() {
         let (p0, p1) = (at[e][0], at[e][1]);
-        if same_row(a, b) {
+        let shape = if same_row(a, b) {
             let lift = (14.0 + (p1.0 - p0.0).abs() * 0.06).min(BAND_PAD_TOP - 6.0);
-            out.push(Shape::Arc { p0, p1, lift });
+            Some(Shape::Arc { p0, p1, lift })
+        } else if !blocked(&boxes, p0, p1, [a, b]) {
+            Some(Shape::Poly(vec![p0, p1]))
+        } else {
+            None
+        };
+        if let Some(shape) = &shape {
+            segs.insert_shape(shape);
+        }
+        out.push(shape);
+    }
+    for (e, &(_, a, b)) in edges.iter().enumerate() {
+        if out[e].is_some() {
             continue;
         }
-        if !blocked(&boxes, p0, p1, [a, b]) {
-            out.push(Shape::Poly(vec![p0, p1]));
-            continue;
-        }
+        let (p0, p1) = (at[e][0], at[e][1]);
         // Upper end (leaving downwards) and lower end (entering from above).
         let (u, l, pu, pl) = if zs[a].y < zs[b].y {
             (a, b, p0, p1)
@@ -934,28 +945,76 @@ fn route(lay: &Layout, edges: &[(usize, usize, usize)]) -> Vec<Shape> {
             (b, a, p1, p0)
         };
         // Down the gaps: in the channel under each row, across to a passage through the next
-        // row (near the way to the target), down through it, until the row of the target.
+        // row, down through it, until the row of the target. A passage costs its detour, the
+        // lines it would cross and the routes it would share a lane with.
         let (ru, rl) = (row_of[u], row_of[l]);
+        // Three plans: the cheapest passage row by row, or down the left or the right side of
+        // the drawing; the plan with the lowest total cost wins.
+        let plans = [Plan::Greedy, Plan::Left, Plan::Right];
+        let mut best: Option<(f64, Vec<Pick>)> = None;
+        for plan in plans {
+            let mut cost = 0.0;
+            let mut x = pu.0;
+            let mut picks: Vec<Pick> = Vec::new();
+            for through in ru + 1..rl {
+                let yc = rows[through - 1].bottom + 20.0;
+                let yn = rows[through].bottom + 20.0;
+                let (lo, hi) = (row_top(through) - 4.0, rows[through].bottom + 4.0);
+                let passages = &rows[through].passages;
+                let candidates: &[f64] = match plan {
+                    Plan::Greedy => passages,
+                    Plan::Left => &passages[..1],
+                    Plan::Right => &passages[passages.len() - 1..],
+                };
+                let mut step: Option<(f64, f64, usize)> = None;
+                for &px in candidates {
+                    let (lane, busy) = lanes.pick(Lanes::key2(through, px), lo, hi, V_LANES.len());
+                    let lower = (px - x).abs()
+                        + if plan == Plan::Greedy {
+                            (px - pl.0).abs()
+                        } else {
+                            0.0
+                        }
+                        + SHARED_LANE_COST * busy as f64;
+                    if step.is_some_and(|(c, _, _)| c <= lower) {
+                        continue;
+                    }
+                    let crossings =
+                        segs.crossings((x, yc), (px, yc)) + segs.crossings((px, yc), (px, yn));
+                    let c = lower + CROSSING_COST * crossings as f64;
+                    if step.is_none_or(|(sc, _, _)| c < sc) {
+                        step = Some((c, px, lane));
+                    }
+                }
+                let (c, px, lane) = step.expect("every row has passages at its ends");
+                cost += c;
+                picks.push((through, px, lane));
+                x = px + V_LANES[lane];
+            }
+            let yc = rows[rl - 1].bottom + 20.0;
+            cost += (pl.0 - x).abs() + CROSSING_COST * segs.crossings((x, yc), (pl.0, yc)) as f64;
+            if plan == Plan::Greedy {
+                // The greedy step costs counted the way left to the target at every row.
+                cost -= picks
+                    .iter()
+                    .map(|(_, px, _)| (px - pl.0).abs())
+                    .sum::<f64>();
+            }
+            if best.as_ref().is_none_or(|(bc, _)| cost < *bc) {
+                best = Some((cost, picks));
+            }
+        }
+        let (_, picks) = best.expect("at least one plan");
         let mut pts = vec![pu];
         let mut x = pu.0;
         for r in ru..rl {
-            let next_x = if r + 1 == rl {
-                pl.0
-            } else {
-                let through = r + 1;
-                let (lo, hi) = (row_top(through) - 4.0, rows[through].bottom + 4.0);
-                let mut best: Option<(f64, f64, usize)> = None;
-                for &px in &rows[through].passages {
-                    let key = Lanes::key2(through, px);
-                    let (lane, busy) = lanes.pick(key, lo, hi, V_LANES.len());
-                    let cost = (px - x).abs() + (px - pl.0).abs() + SHARED_LANE_COST * busy as f64;
-                    if best.is_none_or(|(c, _, _)| cost < c) {
-                        best = Some((cost, px, lane));
-                    }
+            let next_x = match picks.get(r - ru) {
+                Some(&(through, px, lane)) => {
+                    let (lo, hi) = (row_top(through) - 4.0, rows[through].bottom + 4.0);
+                    lanes.take(Lanes::key2(through, px), lane, lo, hi);
+                    px + V_LANES[lane]
                 }
-                let (_, px, lane) = best.expect("every row has passages at its ends");
-                lanes.take(Lanes::key2(through, px), lane, lo, hi);
-                px + V_LANES[lane]
+                None => pl.0,
             };
             // The channel under row r.
             let gap = row_top(r + 1) - rows[r].bottom;
@@ -973,9 +1032,127 @@ fn route(lay: &Layout, edges: &[(usize, usize, usize)]) -> Vec<Shape> {
         if u != a {
             pts.reverse();
         }
-        out.push(Shape::Poly(pts));
+        let shape = Shape::Poly(pts);
+        segs.insert_shape(&shape);
+        out[e] = Some(shape);
     }
-    out
+    out.into_iter()
+        .map(|s| s.expect("every conduit has a shape"))
+        .collect()
+}
+
+/// A passage chosen through a row: (row, passage x, lane).
+type Pick = (usize, f64, usize);
+
+/// How a route picks its passages through the rows between its ends.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Plan {
+    Greedy,
+    Left,
+    Right,
+}
+
+/// The detour (px) worth taking to avoid crossing another conduit.
+const CROSSING_COST: f64 = 120.0;
+
+/// Conduit segments indexed by a coarse grid, to count what a candidate route would cross.
+struct SegGrid {
+    cell: f64,
+    cells: HashMap<(i32, i32), Vec<usize>>,
+    segs: Vec<((f64, f64), (f64, f64))>,
+    /// Per segment, the last query that counted it (to count each once).
+    stamp: Vec<u32>,
+    query: u32,
+}
+
+impl SegGrid {
+    fn new(cell: f64) -> Self {
+        SegGrid {
+            cell,
+            cells: HashMap::new(),
+            segs: Vec::new(),
+            stamp: Vec::new(),
+            query: 0,
+        }
+    }
+
+    /// The grid cells a segment passes through (sampled at half a cell, with neighbours).
+    fn cells_of(&self, a: (f64, f64), b: (f64, f64)) -> Vec<(i32, i32)> {
+        let steps = (dist(a, b) / (self.cell / 2.0)).ceil().max(1.0) as usize;
+        let mut out: Vec<(i32, i32)> = Vec::new();
+        for i in 0..=steps {
+            let f = i as f64 / steps as f64;
+            let (x, y) = (a.0 + (b.0 - a.0) * f, a.1 + (b.1 - a.1) * f);
+            let c = (
+                (x / self.cell).floor() as i32,
+                (y / self.cell).floor() as i32,
+            );
+            if !out.contains(&c) {
+                out.push(c);
+            }
+        }
+        out
+    }
+
+    fn insert(&mut self, a: (f64, f64), b: (f64, f64)) {
+        let id = self.segs.len();
+        self.segs.push((a, b));
+        self.stamp.push(0);
+        for c in self.cells_of(a, b) {
+            self.cells.entry(c).or_default().push(id);
+        }
+    }
+
+    fn insert_shape(&mut self, shape: &Shape) {
+        match shape {
+            Shape::Poly(pts) => {
+                for w in pts.windows(2) {
+                    self.insert(w[0], w[1]);
+                }
+            }
+            Shape::Arc { .. } => {
+                let pts: Vec<(f64, f64)> = (0..=4).map(|i| shape.point(i as f64 / 4.0)).collect();
+                for w in pts.windows(2) {
+                    self.insert(w[0], w[1]);
+                }
+            }
+        }
+    }
+
+    /// How many stored segments the segment a-b properly crosses.
+    fn crossings(&mut self, a: (f64, f64), b: (f64, f64)) -> usize {
+        if dist(a, b) < 0.5 {
+            return 0;
+        }
+        self.query += 1;
+        let q = self.query;
+        let mut n = 0;
+        for c in self.cells_of(a, b) {
+            if let Some(ids) = self.cells.get(&c) {
+                for &id in ids {
+                    if self.stamp[id] == q {
+                        continue;
+                    }
+                    self.stamp[id] = q;
+                    let (c0, c1) = self.segs[id];
+                    if segments_cross(a, b, c0, c1) {
+                        n += 1;
+                    }
+                }
+            }
+        }
+        n
+    }
+}
+
+/// Whether two segments cross at a point inside both (touching ends do not count).
+fn segments_cross(a: (f64, f64), b: (f64, f64), c: (f64, f64), d: (f64, f64)) -> bool {
+    let orient = |p: (f64, f64), q: (f64, f64), r: (f64, f64)| {
+        (q.0 - p.0) * (r.1 - p.1) - (q.1 - p.1) * (r.0 - p.0)
+    };
+    let (d1, d2) = (orient(c, d, a), orient(c, d, b));
+    let (d3, d4) = (orient(a, b, c), orient(a, b, d));
+    d1 * d2 < 0.0 && d3 * d4 < 0.0
 }
 
 /// A grid row of the layout, for routing.
