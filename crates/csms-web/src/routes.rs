@@ -62,6 +62,7 @@ fn routes() -> Vec<Route> {
     all.extend(api::inventory::routes());
     all.extend(api::asset_import::routes());
     all.extend(api::risk::routes());
+    all.extend(api::risk_docs::routes());
     all
 }
 

@@ -65,6 +65,18 @@ async fn zone_with_risk(app: &App, name: &str, likelihood: u8, consequence: u8) 
     zone
 }
 
+/// A file from the API with the caller's token: status and headers.
+async fn download(app: &App, path: &str, who: &Who) -> (StatusCode, axum::http::HeaderMap, String) {
+    let req = axum::http::Request::get(path)
+        .header(
+            header::AUTHORIZATION,
+            format!("Bearer {}", who.token.clone().unwrap()),
+        )
+        .body(axum::body::Body::empty())
+        .unwrap();
+    app.send(req).await
+}
+
 fn field<'a>(page: &'a str, id: &str) -> &'a str {
     let start = page
         .find(&format!("id=\"{id}\""))
@@ -300,5 +312,106 @@ async fn a_zone_crs_lists_what_applies_at_its_sl_t() {
     let (s, _, body) = app.get(&path, Some(&outsider)).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     assert!(!body.contains("ZD"));
+    app.db.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_api_exports_proposes_and_records() {
+    use axum::http::Method;
+    let app = app().await;
+    let writer = app.who("writer", &app.alpha, Some(Role::Contributor)).await;
+    let viewer = app.who("viewer", &app.alpha, Some(Role::Viewer)).await;
+    let outsider = app.who("outsider", &app.beta, Some(Role::Admin)).await;
+    let zone = zone_with_risk(&app, "ZE", 4, 5).await;
+
+    let (s, h, _) = download(&app, "/api/v1/risks/export?format=xlsx", &viewer).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        h[header::CONTENT_DISPOSITION]
+            .to_str()
+            .unwrap()
+            .ends_with(".xlsx\"")
+    );
+    let (s, _, body) = app
+        .api(
+            Method::GET,
+            "/api/v1/risks/export?format=pdf",
+            &viewer,
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+
+    let path = format!("/api/v1/zones/{}/proposal", zone.id);
+    let (s, _, p) = app.api(Method::GET, &path, &viewer, None).await;
+    assert_eq!(s, StatusCode::OK, "{p}");
+    assert_eq!(p["proposal"], "4,4,4,4,4,4,4");
+    assert_eq!(p["worst_level"], "critical");
+    assert_eq!(p["risks"].as_array().unwrap().len(), 1);
+
+    let body = |proposal: &str, sl_t: Option<&str>, why: &str| {
+        let mut b = serde_json::json!({"version": 1, "proposal": proposal, "justification": why});
+        if let Some(s) = sl_t {
+            b["sl_t"] = s.into();
+        }
+        Some(b)
+    };
+    let (s, _, _) = app
+        .api(
+            Method::POST,
+            &path,
+            &viewer,
+            body("4,4,4,4,4,4,4", None, ""),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, _, e) = app
+        .api(
+            Method::POST,
+            &path,
+            &writer,
+            body("1,1,1,1,1,1,1", None, ""),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{e}");
+    let (s, _, e) = app
+        .api(
+            Method::POST,
+            &path,
+            &writer,
+            body("4,4,4,4,4,4,4", Some("4,4,4,4,4,4,9"), ""),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    let (s, _, e) = app
+        .api(
+            Method::POST,
+            &path,
+            &writer,
+            body("4,4,4,4,4,4,4", Some("3,4,4,4,4,4,4"), ""),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    let (s, _, z) = app
+        .api(
+            Method::POST,
+            &path,
+            &writer,
+            body("4,4,4,4,4,4,4", None, ""),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{z}");
+    assert_eq!(z["sl_t"], "4,4,4,4,4,4,4");
+    assert_eq!(z["version"], 2);
+
+    let (s, _, _) = app.api(Method::GET, &path, &outsider, None).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _, _) = download(
+        &app,
+        &format!("/api/v1/zones/{}/crs.xlsx", zone.id),
+        &viewer,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
     app.db.cleanup().await;
 }

@@ -13,6 +13,7 @@ pub mod asset_import;
 pub mod catalog;
 pub mod inventory;
 pub mod risk;
+pub mod risk_docs;
 
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{Query, State};
@@ -486,6 +487,7 @@ pub async fn openapi_json() -> Response {
     doc.merge(inventory::InventoryApi::openapi());
     doc.merge(asset_import::AssetImportApi::openapi());
     doc.merge(risk::RiskApi::openapi());
+    doc.merge(risk_docs::RiskDocsApi::openapi());
     doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
     let mut res = Json(doc).into_response();
     res.headers_mut()

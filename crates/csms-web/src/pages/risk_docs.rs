@@ -77,7 +77,7 @@ fn fail(caller: &Caller, e: &StoreError) -> Response {
     error_page(caller, status, key)
 }
 
-fn download(bytes: Vec<u8>, mime: &'static str, name: &str) -> Response {
+pub(crate) fn download(bytes: Vec<u8>, mime: &'static str, name: &str) -> Response {
     let mut res = bytes.into_response();
     let h = res.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));
@@ -88,7 +88,7 @@ fn download(bytes: Vec<u8>, mime: &'static str, name: &str) -> Response {
     res
 }
 
-const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+pub(crate) const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 fn date_text(d: Option<time::Date>) -> String {
     let format = time::macros::format_description!("[year]-[month]-[day]");
@@ -127,8 +127,8 @@ fn rating_text(tr: &Tr, m: &RiskMethod, r: &Rating) -> (String, String) {
 // ---------------------------------------------------------------------------------------
 // The register's export
 
-struct Register {
-    org: Organization,
+pub(crate) struct Register {
+    pub org: Organization,
     risks: Vec<Risk>,
     methods: Methods,
     names: HashMap<Uuid, String>,
@@ -138,30 +138,23 @@ struct Register {
     filtered: bool,
 }
 
-async fn register(
+/// The register of the caller's organization, filtered and sorted as `q` says. A bad query is
+/// [`StoreError::Invalid`] naming the parameter.
+pub(crate) async fn register(
     state: &AppState,
-    caller: &Caller,
+    org: Organization,
     q: &RegisterQuery,
-) -> Result<Register, Response> {
-    let org = org_of(caller);
+) -> Result<Register, StoreError> {
     let store = state.store();
-    let loaded = tokio::try_join!(
+    let (risks, systems, zones, members) = tokio::try_join!(
         store.risks(org.id),
         store.systems(org.id),
         store.zones(org.id),
         store.members(org.id),
-    );
-    let (risks, systems, zones, members) = loaded.map_err(|e| fail(caller, &e))?;
-    let methods = Methods::load(state, org.id, &risks)
-        .await
-        .map_err(|e| fail(caller, &e))?;
-    let assets = named_assets(state, org.id, &risks)
-        .await
-        .map_err(|e| fail(caller, &e))?;
-    let (filter, sort) = q.parse(&methods.current.method).map_err(|e| {
-        let (status, _) = store_error(&caller.tr, &StoreError::Invalid(e));
-        error_page(caller, status, "error-invalid-page")
-    })?;
+    )?;
+    let methods = Methods::load(state, org.id, &risks).await?;
+    let assets = named_assets(state, org.id, &risks).await?;
+    let (filter, sort) = q.parse(&methods.current.method)?;
     let today = today(&org);
     let za = zone_assets(&filter, &assets);
     let mut risks: Vec<Risk> = risks
@@ -185,7 +178,7 @@ async fn register(
 }
 
 /// The register as one sheet, in the reader's language.
-fn register_sheet(tr: &Tr, r: &Register) -> Sheet {
+pub(crate) fn register_sheet(tr: &Tr, r: &Register) -> Sheet {
     let t = |k: &str| tr.t(k);
     let columns = vec![
         col(t("reg-export-code"), 9.0, false),
@@ -319,7 +312,7 @@ fn level_cell(tr: &Tr, m: &RiskMethod, level: usize, levels: usize) -> Cell {
     csms_report::register::level_cell(&level_label(tr, m, level), level, levels)
 }
 
-fn export_name(org: &Organization, what: &str, ext: &str) -> String {
+pub(crate) fn export_name(org: &Organization, what: &str, ext: &str) -> String {
     let date = date_text(Some(today(org)));
     format!("{}-{what}-{date}.{ext}", org.slug)
 }
@@ -329,9 +322,9 @@ pub async fn export_xlsx(
     Extension(caller): Extension<Caller>,
     Query(q): Query<RegisterQuery>,
 ) -> Response {
-    let r = match register(&state, &caller, &q).await {
+    let r = match register(&state, org_of(&caller), &q).await {
         Ok(r) => r,
-        Err(res) => return res,
+        Err(e) => return fail(&caller, &e),
     };
     let sheet = register_sheet(&caller.tr, &r);
     let lang = caller.tr.lang.code();
@@ -362,9 +355,9 @@ pub async fn export_csv(
     Extension(caller): Extension<Caller>,
     Query(q): Query<RegisterQuery>,
 ) -> Response {
-    let r = match register(&state, &caller, &q).await {
+    let r = match register(&state, org_of(&caller), &q).await {
         Ok(r) => r,
-        Err(res) => return res,
+        Err(e) => return fail(&caller, &e),
     };
     let csv = csms_report::table::csv(&register_sheet(&caller.tr, &r));
     download(
@@ -378,16 +371,20 @@ pub async fn export_csv(
 // SL-T proposed from risk (ZCR 5)
 
 /// What the proposal rests on.
-struct Basis {
-    zone: Zone,
-    risks: Vec<Risk>,
-    method: RiskMethod,
+pub(crate) struct Basis {
+    pub zone: Zone,
+    pub risks: Vec<Risk>,
+    pub method: RiskMethod,
     /// The worst unmitigated (inherent) level index, if the zone has risks.
-    worst: Option<usize>,
-    proposal: SlVector,
+    pub worst: Option<usize>,
+    pub proposal: SlVector,
 }
 
-async fn basis(state: &AppState, org: &Organization, zone_id: Uuid) -> Result<Basis, StoreError> {
+pub(crate) async fn basis(
+    state: &AppState,
+    org: &Organization,
+    zone_id: Uuid,
+) -> Result<Basis, StoreError> {
     let store = state.store();
     let (zone, risks, method) = tokio::try_join!(
         store.zone(org.id, zone_id),
@@ -721,9 +718,9 @@ pub struct AssetLine {
 }
 
 /// Everything a CRS shows.
-struct Crs {
-    org: Organization,
-    zone: Zone,
+pub(crate) struct Crs {
+    pub org: Organization,
+    pub zone: Zone,
     system: String,
     assets: Vec<AssetLine>,
     assets_total: usize,
@@ -740,7 +737,11 @@ struct Crs {
 /// At most this many assets are listed in a CRS (the zone's asset list has the rest).
 const CRS_ASSETS: i64 = 1_000;
 
-async fn crs(state: &AppState, caller: &Caller, zone_id: Uuid) -> Result<Crs, StoreError> {
+pub(crate) async fn crs(
+    state: &AppState,
+    caller: &Caller,
+    zone_id: Uuid,
+) -> Result<Crs, StoreError> {
     let org = org_of(caller);
     let tr = &caller.tr;
     let store = state.store();
@@ -983,7 +984,7 @@ pub async fn crs_page(
 
 /// The CRS as a workbook: the zone (identification, boundary, SL), its assets, conduits,
 /// requirements and risks, one sheet each.
-fn crs_sheets(tr: &Tr, c: &Crs) -> Vec<Sheet> {
+pub(crate) fn crs_sheets(tr: &Tr, c: &Crs) -> Vec<Sheet> {
     let t = |k: &str| tr.t(k);
     let head = vec![
         (t("reg-export-organization"), c.org.name.clone()),
