@@ -201,3 +201,4 @@ inv-diagram-lead = Zones by Purdue level (the most common level of their assets)
 inv-diagram-download = Download SVG
 inv-diagram-title = Zones and conduits of { $org }
 inv-neighbours-title = { $zone } and its neighbouring zones
+inv-in-use = This cannot be done now: { $reason }

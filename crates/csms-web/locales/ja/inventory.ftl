@@ -201,3 +201,4 @@ inv-diagram-lead = ゾーンをパーデューレベル（所属資産で最も�
 inv-diagram-download = SVG をダウンロード
 inv-diagram-title = { $org } のゾーンとコンジット
 inv-neighbours-title = { $zone } と隣接ゾーン
+inv-in-use = 現在は実行できません：{ $reason }

@@ -292,7 +292,11 @@ pub struct FormError {
 
 impl FormError {
     fn of(tr: &Tr, e: &StoreError) -> FormError {
-        let (status, message) = store_error(tr, e);
+        let (status, message) = match e {
+            // The store says what holds the row (assets, conduits, assessments) and what to do.
+            StoreError::Locked(why) => (StatusCode::CONFLICT, tr.t1("inv-in-use", "reason", why)),
+            _ => store_error(tr, e),
+        };
         let field = match e {
             StoreError::Invalid(f) => f.field.to_owned(),
             _ => String::new(),
