@@ -806,29 +806,27 @@ fn segment_hits(a: (f64, f64), b: (f64, f64), r: &[f64; 4]) -> bool {
 fn blocked(occ: &Occupancy, a: (f64, f64), b: (f64, f64), skip: [usize; 2]) -> bool {
     let len = dist(a, b);
     let steps = (len / (occ.cell / 2.0)).ceil().max(1.0) as usize;
-    let mut seen: Vec<(i32, i32)> = Vec::new();
+    // The cells along the segment and their neighbours (a box may reach into a cell the
+    // samples only graze), each once.
+    let mut cells: Vec<(i32, i32)> = Vec::with_capacity((steps + 1) * 3);
     for i in 0..=steps {
         let f = i as f64 / steps as f64;
         let (x, y) = (a.0 + (b.0 - a.0) * f, a.1 + (b.1 - a.1) * f);
         let cell = ((x / occ.cell).floor() as i32, (y / occ.cell).floor() as i32);
-        // The neighbours too: a box may reach into this cell from the next one.
         for gx in cell.0 - 1..=cell.0 + 1 {
             for gy in cell.1 - 1..=cell.1 + 1 {
-                if seen.contains(&(gx, gy)) {
-                    continue;
-                }
-                seen.push((gx, gy));
-                if let Some(ids) = occ.cells.get(&(gx, gy)) {
-                    for &id in ids {
-                        if !skip.contains(&id) && segment_hits(a, b, &occ.rects[id]) {
-                            return true;
-                        }
-                    }
-                }
+                cells.push((gx, gy));
             }
         }
     }
-    false
+    cells.sort_unstable();
+    cells.dedup();
+    cells.iter().any(|c| {
+        occ.cells.get(c).is_some_and(|ids| {
+            ids.iter()
+                .any(|&id| !skip.contains(&id) && segment_hits(a, b, &occ.rects[id]))
+        })
+    })
 }
 
 /// The shape of every resolved conduit: each end gets its own port on the side of the box that
@@ -1076,7 +1074,7 @@ impl SegGrid {
         }
     }
 
-    /// The grid cells a segment passes through (sampled at half a cell, with neighbours).
+    /// The grid cells a segment passes through (sampled every half cell; approximate, for costs).
     fn cells_of(&self, a: (f64, f64), b: (f64, f64)) -> Vec<(i32, i32)> {
         let steps = (dist(a, b) / (self.cell / 2.0)).ceil().max(1.0) as usize;
         let mut out: Vec<(i32, i32)> = Vec::new();

@@ -328,13 +328,26 @@ fn assert_inside(svg: &str) {
 }
 
 fn segment_hits(a: (f64, f64), b: (f64, f64), r: [f64; 4]) -> bool {
-    // Sample the segment densely: boxes are far larger than the step.
-    let steps = 400;
-    (0..=steps).any(|i| {
-        let f = i as f64 / steps as f64;
-        let (x, y) = (a.0 + (b.0 - a.0) * f, a.1 + (b.1 - a.1) * f);
-        x > r[0] && x < r[0] + r[2] && y > r[1] && y < r[1] + r[3]
-    })
+    // Clip the segment to the rectangle (Liang-Barsky): it hits when something is left.
+    let (dx, dy) = (b.0 - a.0, b.1 - a.1);
+    let (mut t0, mut t1) = (0.0f64, 1.0f64);
+    for (p, q) in [
+        (-dx, a.0 - r[0]),
+        (dx, r[0] + r[2] - a.0),
+        (-dy, a.1 - r[1]),
+        (dy, r[1] + r[3] - a.1),
+    ] {
+        if p == 0.0 {
+            if q <= 0.0 {
+                return false;
+            }
+        } else if p < 0.0 {
+            t0 = t0.max(q / p);
+        } else {
+            t1 = t1.min(q / p);
+        }
+    }
+    t0 < t1
 }
 
 fn assert_no_overlap(d: &Diagram) {
