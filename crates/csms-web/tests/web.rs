@@ -197,8 +197,110 @@ async fn organizations_are_isolated() {
         )
         .await
         .unwrap();
+    // Alpha-only inventory and risk, so that every `{id}` route has something to show.
+    let store = &app.db.store;
+    let site = store
+        .create_site(
+            &cli(),
+            app.alpha.id,
+            csms_domain::inventory::NewSite {
+                name: "alpha-only-site".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let system = store
+        .create_system(
+            &cli(),
+            app.alpha.id,
+            csms_domain::inventory::NewSystem {
+                name: "alpha-only-system".into(),
+                site_id: Some(site.id),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let zone = |name: &str| csms_domain::inventory::NewZone {
+        name: name.into(),
+        sl_t: csms_domain::zone::SlVector::new([2, 2, 2, 2, 2, 2, 2]).unwrap(),
+        ..Default::default()
+    };
+    let zone_a = store
+        .create_zone(&cli(), app.alpha.id, zone("alpha-only-zone"))
+        .await
+        .unwrap();
+    let zone_b = store
+        .create_zone(&cli(), app.alpha.id, zone("alpha-only-zone-2"))
+        .await
+        .unwrap();
+    let conduit = store
+        .create_conduit(
+            &cli(),
+            app.alpha.id,
+            csms_domain::inventory::NewConduit {
+                name: "alpha-only-conduit".into(),
+                from_zone_id: zone_a.id,
+                to_zone_id: zone_b.id,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let asset = store
+        .create_asset(
+            &cli(),
+            app.alpha.id,
+            csms_domain::inventory::NewAsset {
+                asset_tag: "alpha-only-asset".into(),
+                zone_id: Some(zone_a.id),
+                system_id: Some(system.id),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let method = store.risk_method(app.alpha.id).await.unwrap().method;
+    let risk = store
+        .create_risk(
+            &cli(),
+            app.alpha.id,
+            csms_domain::register::validate_risk(
+                &method,
+                csms_domain::register::NewRisk {
+                    title: "alpha-only-risk".into(),
+                    zone_ids: vec![zone_a.id],
+                    asset_ids: vec![asset.id],
+                    threat_source: "insider".into(),
+                    inherent: csms_domain::register::RatingInput {
+                        likelihood: 3,
+                        consequences: [("production".to_owned(), 3)].into(),
+                    },
+                    treatment: csms_domain::register::Treatment::Accept,
+                    ..Default::default()
+                },
+            )
+            .unwrap(),
+        )
+        .await
+        .unwrap();
+    // The id a route's `{id}` names, by the collection before it.
+    let id_for = |p: &str| -> String {
+        let before = p.split("/{id}").next().unwrap_or("");
+        let id = match before.rsplit('/').next().unwrap_or("") {
+            "sites" => site.id,
+            "systems" => system.id,
+            "zones" => zone_a.id,
+            "conduits" => conduit.id,
+            "assets" => asset.id,
+            "risks" => risk.id,
+            _ => assessment.id,
+        };
+        id.to_string()
+    };
     let alpha_path = |p: &str| {
-        p.replace("{id}", &assessment.id.to_string())
+        p.replace("{id}", &id_for(p))
             .replace("{link}", &link.id.to_string())
             .replace("{framework}", "ciso.cisa-cpg-2.0")
             .replace("{mapping}", "alpha-only-map")
@@ -210,6 +312,12 @@ async fn organizations_are_isolated() {
         "alpha-only-assessment",
         "alpha-only-evidence",
         "alpha-only-map",
+        "alpha-only-site",
+        "alpha-only-system",
+        "alpha-only-zone",
+        "alpha-only-conduit",
+        "alpha-only-asset",
+        "alpha-only-risk",
         "ciso.cisa-cpg-2.0",
         &app.alpha.id.to_string(),
         &assessment.id.to_string(),
@@ -268,7 +376,7 @@ async fn organizations_are_isolated() {
                 .path
                 .replace("{org}", "alpha")
                 .replace("{framework}", "jipdec-csms-2010")
-                .replace("{id}", &assessment.id.to_string());
+                .replace("{id}", &id_for(route.path));
             if path.ends_with("/node") {
                 path.push_str("?ref=4.2.2.1");
             }

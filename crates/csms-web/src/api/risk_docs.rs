@@ -255,14 +255,15 @@ pub async fn record_proposal(
     body: Result<Json<ProposalInput>, JsonRejection>,
 ) -> Result<Json<ZoneLevelsDto>, Problem> {
     let id = zone_path(id)?;
+    let org = caller.org()?.0.clone();
+    // The zone first: another organization's zone is not found, whatever the body.
+    let b = basis(&state, &org, id).await?;
     let Json(body) = body.map_err(|e| {
         bad_json(
             e,
             r#"{"version": 3, "proposal": "4,4,4,4,4,4,4", "sl_t": "4,4,3,2,4,2,4", "justification": "..."}"#,
         )
     })?;
-    let org = caller.org()?.0.clone();
-    let b = basis(&state, &org, id).await?;
     let shown = SlVector::parse(&body.proposal).map_err(|e| {
         StoreError::Invalid(FieldError {
             field: "proposal",
