@@ -180,7 +180,7 @@ inv-zone-move-in = Move the ticked assets into this zone
 inv-in-other-zone = in another zone
 inv-below = SL-C below SL-T:
 inv-neighbours = The zone and its neighbours
-inv-asset-count = { $count } assets
+inv-asset-count = Assets: { $count }
 
 # Conduits
 inv-conduits-title = Conduits

@@ -180,7 +180,7 @@ inv-zone-move-in = チェックした資産をこのゾーンに移動
 inv-in-other-zone = 他のゾーンに所属
 inv-below = SL-C が SL-T 未満：
 inv-neighbours = このゾーンと隣接ゾーン
-inv-asset-count = 資産 { $count } 件
+inv-asset-count = 資産: { $count } 件
 
 # コンジット
 inv-conduits-title = コンジット

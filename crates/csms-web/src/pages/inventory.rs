@@ -2142,8 +2142,7 @@ impl ZonePage {
     fn proposed_at<F: Val<Fr>>(&self, fr: F) -> String {
         self.z
             .sl_t_proposed
-            .map(|p| p.get(fr.val()).to_string())
-            .unwrap_or_default()
+            .map_or_else(|| "—".to_owned(), |p| p.get(fr.val()).to_string())
     }
     fn differs<F: Val<Fr>>(&self, fr: F) -> bool {
         let fr = fr.val();
