@@ -756,3 +756,32 @@ async fn the_method_page_checks_the_matrix_and_risks_keep_their_labels() {
     assert_eq!(r["level"]["label_en"], "Elevated");
     app.db.cleanup().await;
 }
+
+#[tokio::test]
+async fn the_dashboard_summarizes_the_register() {
+    let app = app().await;
+    let s = seed(&app).await;
+    let writer = app.who("kenji", &app.alpha, Some(Role::Contributor)).await;
+    let (_, _, page) = app.get("/o/alpha/", Some(&writer)).await;
+    assert!(page.contains("id=\"risk-summary\""));
+    // Critical, accepted as it is (above the threshold, open); and one due for review.
+    let as_is = with(
+        &risk_json(&s),
+        json!({"treatment": "accept", "residual": null, "planned_controls": "", "review_date": "2020-01-31"}),
+    );
+    let (st, _, _) = app
+        .api(Method::POST, "/api/v1/risks", &writer, Some(as_is))
+        .await;
+    assert_eq!(st, StatusCode::CREATED);
+    app.api(Method::POST, "/api/v1/risks", &writer, Some(risk_json(&s)))
+        .await;
+    let (_, _, page) = app.get("/o/alpha/", Some(&writer)).await;
+    let num = |id: &str| {
+        let at = page.find(&format!("id=\"{id}\">")).unwrap() + id.len() + 6;
+        page[at..].split('<').next().unwrap().to_owned()
+    };
+    assert_eq!(num("risk-open-above"), "1");
+    assert_eq!(num("risk-reviews-due"), "1");
+    assert!(page.contains("Critical 1") && page.contains("Medium 1"));
+    app.db.cleanup().await;
+}

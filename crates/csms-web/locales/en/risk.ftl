@@ -160,3 +160,6 @@ risk-method-save = Save as a new version
 kind-risk = Risk
 action-accept = Accepted
 action-revoke-acceptance = Acceptance withdrawn
+risks-dashboard-open-above = Open above the tolerable threshold
+risks-dashboard-reviews-due = Reviews due
+risks-dashboard-all = The risk register

@@ -160,3 +160,6 @@ risk-method-save = 新しいバージョンとして保存
 kind-risk = リスク
 action-accept = 受容
 action-revoke-acceptance = 受容の取消
+risks-dashboard-open-above = 許容水準を超える未受容のリスク
+risks-dashboard-reviews-due = 見直し期限切れ
+risks-dashboard-all = リスク登録簿へ

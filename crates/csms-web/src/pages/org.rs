@@ -148,6 +148,7 @@ struct DashboardPage {
     recent: Vec<RecordView>,
     /// Assessments in progress, newest first: id, title, share assessed, share conformant.
     assessments: Vec<(Uuid, String, String, String)>,
+    risks: Option<super::risk::RiskSummary>,
 }
 
 pub async fn dashboard(
@@ -189,6 +190,7 @@ pub async fn dashboard(
             )
         })
         .collect();
+    let risks = super::risk::summary(&state, &caller.tr, &org).await;
     let path = format!("/o/{}/", org.slug);
     let ctx = Ctx::new(&state, &caller, "dashboard", &path)
         .await
@@ -199,6 +201,7 @@ pub async fn dashboard(
         members,
         recent,
         assessments,
+        risks,
     })
 }
 

@@ -2384,3 +2384,72 @@ pub(crate) fn level_views(tr: &Tr, m: &RiskMethod) -> Vec<(String, String)> {
         })
         .collect()
 }
+
+// ---------------------------------------------------------------------------------------
+// The dashboard's summary
+
+/// What the organization dashboard shows of the register.
+pub(crate) struct RiskSummary {
+    pub total: usize,
+    /// Level label, colour class and the number of risks at that level in force (highest
+    /// first; levels of earlier methods follow under their own labels).
+    pub levels: Vec<(String, String, usize)>,
+    /// Open (not accepted) risks above the tolerable threshold of their method.
+    pub open_above: usize,
+    /// Risks whose review date has passed.
+    pub reviews_due: usize,
+    /// The lowest level above the tolerable threshold (for the link to those risks).
+    pub above_level: String,
+}
+
+/// The register's summary, or `None` when it cannot be read (the dashboard shows the rest).
+pub(crate) async fn summary(state: &AppState, tr: &Tr, org: &Organization) -> Option<RiskSummary> {
+    let risks = state.store().risks(org.id).await.ok()?;
+    let methods = Methods::load(state, org.id, &risks).await.ok()?;
+    let today = today(org);
+    let current = &methods.current.method;
+    let mut levels: Vec<(String, String, usize)> = current
+        .levels
+        .iter()
+        .enumerate()
+        .rev()
+        .map(|(i, l)| {
+            (
+                pick(tr, &l.label_ja, &l.label_en).to_owned(),
+                level_class(i, current.levels.len()),
+                0,
+            )
+        })
+        .collect();
+    let mut open_above = 0;
+    let mut reviews_due = 0;
+    for r in &risks {
+        let m = methods.of(r);
+        let label = level_label(tr, m, r.level());
+        let class = level_class(r.level(), m.levels.len());
+        match levels
+            .iter_mut()
+            .find(|(l, c, _)| *l == label && *c == class)
+        {
+            Some(entry) => entry.2 += 1,
+            None => levels.push((label, class, 1)),
+        }
+        if r.acceptance.is_none() && m.needs_manager_acceptance(r.level()) {
+            open_above += 1;
+        }
+        if r.review_due(today) {
+            reviews_due += 1;
+        }
+    }
+    Some(RiskSummary {
+        total: risks.len(),
+        levels,
+        open_above,
+        reviews_due,
+        above_level: current
+            .levels
+            .get(current.tolerable + 1)
+            .map(|l| l.id.clone())
+            .unwrap_or_default(),
+    })
+}
