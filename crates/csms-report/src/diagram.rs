@@ -535,7 +535,7 @@ pub fn render(d: &Diagram) -> String {
         r##"<rect class="zd-bg" x="0" y="0" width="{w}" height="{h}" fill="#ffffff"/><text class="zd-heading" x="{MARGIN}" y="{}" font-size="18" font-weight="700" fill="#0f172a">"##,
         MARGIN + 20.0
     );
-    esc_into(&mut s, &d.title);
+    esc_into(&mut s, &fit(&d.title, 18.0, true, w - 2.0 * MARGIN));
     s.push_str("</text>");
 
     // Bands with their captions.

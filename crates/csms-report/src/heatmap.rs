@@ -76,7 +76,9 @@ fn ink_on(rgb: (u8, u8, u8)) -> &'static str {
     if l > 130.0 { "#111827" } else { "#ffffff" }
 }
 
+/// Narrowest cell; cells widen (up to [`CELL_MAX_W`]) to fit the longest word of a consequence step.
 const CELL_W: f64 = 64.0;
+const CELL_MAX_W: f64 = 100.0;
 const CELL_H: f64 = 44.0;
 const MARGIN: f64 = 12.0;
 const STEP_SIZE: f64 = 11.0;
@@ -95,9 +97,17 @@ pub fn render(h: &HeatMap) -> String {
         .fold(24.0, f64::max)
         .min(110.0)
         .ceil();
+    let cell_w = h
+        .consequence_steps
+        .iter()
+        .flat_map(|s| s.split_whitespace())
+        .map(|w| text_width(w, STEP_SIZE * 0.92, true) + 8.0)
+        .fold(CELL_W, f64::max)
+        .min(CELL_MAX_W)
+        .ceil();
     let grid_x = MARGIN + 22.0 + step_w + 8.0;
     let grid_y = MARGIN + 34.0;
-    let grid_w = CELL_W * cols as f64;
+    let grid_w = cell_w * cols as f64;
     let grid_h = CELL_H * rows as f64;
     // Below: two lines of consequence step labels, the axis caption, the legend.
     let steps_y = grid_y + grid_h + 14.0;
@@ -166,26 +176,31 @@ pub fn render(h: &HeatMap) -> String {
             grid_h.max(60.0)
         ))
     );
-    // Likelihood steps (highest at the top).
+    // Likelihood steps (highest at the top), on up to two lines.
     for (li, step) in h.likelihood_steps.iter().enumerate() {
-        let y = grid_y + CELL_H * (rows - 1 - li) as f64 + CELL_H / 2.0 + 4.0;
-        let _ = write!(
-            s,
-            r##"<text class="hm-step" x="{}" y="{y}" font-size="{STEP_SIZE}" fill="#334155" text-anchor="end">{}</text>"##,
-            grid_x - 6.0,
-            esc(&fit(step, STEP_SIZE, false, step_w))
-        );
+        let mid = grid_y + CELL_H * (rows - 1 - li) as f64 + CELL_H / 2.0;
+        let lines = crate::diagram::wrap(step, STEP_SIZE * 0.92, step_w, 2);
+        let first = mid + 4.0 - 6.5 * (lines.len().max(1) - 1) as f64;
+        for (k, line) in lines.iter().enumerate() {
+            let _ = write!(
+                s,
+                r##"<text class="hm-step" x="{}" y="{}" font-size="{STEP_SIZE}" fill="#334155" text-anchor="end">{}</text>"##,
+                grid_x - 6.0,
+                first + 13.0 * k as f64,
+                esc(line)
+            );
+        }
     }
     // Cells.
     for li in 0..rows {
         for ci in 0..cols {
-            let x = grid_x + CELL_W * ci as f64;
+            let x = grid_x + cell_w * ci as f64;
             let y = grid_y + CELL_H * (rows - 1 - li) as f64;
             let cell = h.cells.get(li).and_then(|r| r.get(ci));
             let Some(cell) = cell else {
                 let _ = write!(
                     s,
-                    r##"<rect class="hm-cell hm-missing" x="{x}" y="{y}" width="{CELL_W}" height="{CELL_H}" fill="#e5e7eb" stroke="#ffffff" stroke-width="2"/>"##
+                    r##"<rect class="hm-cell hm-missing" x="{x}" y="{y}" width="{cell_w}" height="{CELL_H}" fill="#e5e7eb" stroke="#ffffff" stroke-width="2"/>"##
                 );
                 continue;
             };
@@ -199,7 +214,7 @@ pub fn render(h: &HeatMap) -> String {
             let level_name = h.levels.get(level).map(String::as_str).unwrap_or("");
             let _ = write!(
                 s,
-                r##"<g class="hm-cell hm-level-{level}" data-likelihood="{}" data-consequence="{}" data-count="{}"><title>{}: {} · {}: {} · {} ({})</title><rect x="{x}" y="{y}" width="{CELL_W}" height="{CELL_H}" fill="{fill}" stroke="#ffffff" stroke-width="2"/>"##,
+                r##"<g class="hm-cell hm-level-{level}" data-likelihood="{}" data-consequence="{}" data-count="{}"><title>{}: {} · {}: {} · {} ({})</title><rect x="{x}" y="{y}" width="{cell_w}" height="{CELL_H}" fill="{fill}" stroke="#ffffff" stroke-width="2"/>"##,
                 li + 1,
                 ci + 1,
                 cell.count,
@@ -210,7 +225,7 @@ pub fn render(h: &HeatMap) -> String {
                 esc(level_name),
                 cell.count
             );
-            let (mx, my) = (x + CELL_W / 2.0, y + CELL_H / 2.0);
+            let (mx, my) = (x + cell_w / 2.0, y + CELL_H / 2.0);
             if cell.count > 0 {
                 let _ = write!(
                     s,
@@ -232,8 +247,8 @@ pub fn render(h: &HeatMap) -> String {
     }
     // Consequence steps, two short lines each, under their column.
     for (ci, step) in h.consequence_steps.iter().enumerate() {
-        let x = grid_x + CELL_W * ci as f64 + CELL_W / 2.0;
-        for (k, line) in crate::diagram::wrap(step, STEP_SIZE * 0.92, CELL_W - 4.0, 2)
+        let x = grid_x + cell_w * ci as f64 + cell_w / 2.0;
+        for (k, line) in crate::diagram::wrap(step, STEP_SIZE * 0.92, cell_w - 4.0, 2)
             .iter()
             .enumerate()
         {
