@@ -95,7 +95,12 @@ async fn search_matches_substrings_case_insensitively(db: &TestDb) {
                     ..asset("HMI-01", "Operator Station", "Yokogawa", Some("10.0.1.5"))
                 },
                 asset("FW_01", "Zone firewall 100%", "Fortinet", None),
-                asset("SW-1001", "Switch", "Hirschmann", Some("fd00::10")),
+                asset(
+                    "SW-1001",
+                    "Boiler feed water pump controller switch",
+                    "Hirschmann",
+                    Some("fd00::10"),
+                ),
             ],
         )
         .await
@@ -143,6 +148,22 @@ async fn search_matches_substrings_case_insensitively(db: &TestDb) {
     assert!(search(store, o.id, "\"plc").await.is_empty());
     assert!(search(store, o.id, "plc OR hmi").await.is_empty());
     assert!(search(store, o.id, "NEAR(plc").await.is_empty());
+    // Long queries (more trigrams than the index is asked for) stay exact.
+    assert_eq!(search(store, o.id, "zone firewall 100%").await, ["FW_01"]);
+    assert_eq!(
+        search(store, o.id, "Boiler feed water pump controller").await,
+        ["SW-1001"]
+    );
+    assert!(
+        search(store, o.id, "boiler feed water pump controllers")
+            .await
+            .is_empty()
+    );
+    assert!(
+        search(store, o.id, "boiler feed pump water controller")
+            .await
+            .is_empty()
+    );
     // Nothing matches across two attributes (they are separate lines).
     assert!(search(store, o.id, "plc siemens").await.is_empty());
     assert!(search(store, o.id, "nothing like it").await.is_empty());
@@ -160,7 +181,7 @@ async fn search_matches_substrings_case_insensitively(db: &TestDb) {
         },
     )
     .await;
-    assert_eq!(others, ["FW_01"]);
+    assert_eq!(others, ["FW_01", "SW-1001"]);
 }
 
 async fn search_pages_by_keyset(db: &TestDb) {
