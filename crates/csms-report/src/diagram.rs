@@ -2,17 +2,28 @@
 //!
 //! Zones are drawn as boxes in horizontal bands, one band per layer rank (the caller maps
 //! Purdue levels to ranks), the highest rank at the top and a last band for zones of unknown
-//! layer. Within a band the zones are ordered to reduce conduit crossings (barycenter sweeps,
-//! Sugiyama style) and a band with many zones wraps into a grid of several rows so that large
-//! plants keep a readable aspect ratio. Conduits are straight lines between box edges (arcs
-//! above the row between zones of one row), each with its own port on the box edge so that
-//! parallel conduits never overlap, and a label on a white backing placed where it covers
-//! neither a box nor another label when such a place exists.
+//! layer; only bands with zones are drawn, captioned at the left. Within a band the zones are
+//! ordered to reduce conduit crossings (barycenter sweeps over the bands, Sugiyama style), and
+//! a band with many zones wraps into a grid of several rows (filled column by column, so the
+//! order still runs left to right) so that large plants keep a readable aspect ratio; narrower
+//! bands are centred.
 //!
-//! The output is one standalone `<svg>` element (xmlns, width, height, viewBox, `role="img"`,
-//! `<title>`, `<desc>`) that is also safe inline under a strict Content-Security-Policy: no
-//! `style` attribute, no `<style>` element, no script; presentation attributes and class names
-//! only. All text is escaped; the same input gives the same bytes.
+//! Every conduit end gets its own port on the box edge that faces the other zone, so parallel
+//! conduits never overlap. A conduit is a straight line when nothing is in its way, an arc above
+//! the row between two zones of one row, and otherwise an orthogonal route down the gaps: the
+//! channel under each row, a passage between two boxes (or at either end) of each row it
+//! passes, chosen for the shortest detour and the fewest crossings, with lanes so that routes
+//! only share a lane where they do not overlap. Lines have a white casing so crossings stay
+//! readable. Labels sit on a white backing where they cover neither a box nor another label
+//! when such a place exists; the full name and channels are in each conduit's tooltip.
+//!
+//! The output is one standalone `<svg>` element (xmlns, width and height in px, viewBox,
+//! `role="img"`, `<title>`, `<desc>`) that is also safe inline under a strict
+//! Content-Security-Policy: no `style` attribute, no `<style>` element, no script; presentation
+//! attributes and class names (`zone-diagram`, `zd-zone`, `zd-zone-alert`, `zd-conduit`,
+//! `zd-label`, `zd-band`) only. Inline, a page scales it with CSS on `.zone-diagram` (for
+//! example `max-width: 100%; height: auto`). Element ids carry a hash of the content, so several
+//! diagrams can share a page. All text is escaped; the same input gives the same bytes.
 
 use std::collections::HashMap;
 use std::fmt::Write;

@@ -5,7 +5,10 @@
 //! to red (chosen by the level's position among the method's levels), shows the number of risks
 //! in it (a faint dot when none) and links where the caller gives a link. A legend names the
 //! levels. Like the diagram, the output is a standalone SVG that is also safe inline under a
-//! strict Content-Security-Policy (presentation attributes and classes only), all text escaped.
+//! strict Content-Security-Policy (presentation attributes and classes only: `heat-map`,
+//! `hm-cell`, `hm-level-N`, `hm-count`, `hm-legend`), all text escaped. Each cell group carries
+//! `data-likelihood`, `data-consequence` and `data-count`; element ids carry a hash of the
+//! content, so the inherent and residual maps can share a page.
 
 use std::fmt::Write;
 
