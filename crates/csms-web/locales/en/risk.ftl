@@ -163,3 +163,4 @@ action-revoke-acceptance = Acceptance withdrawn
 risks-dashboard-open-above = Open above the tolerable threshold
 risks-dashboard-reviews-due = Reviews due
 risks-dashboard-all = The risk register
+risk-matrix-axes-plain = Likelihood rises upwards, consequence to the right.

@@ -163,3 +163,4 @@ action-revoke-acceptance = 受容の取消
 risks-dashboard-open-above = 許容水準を超える未受容のリスク
 risks-dashboard-reviews-due = 見直し期限切れ
 risks-dashboard-all = リスク登録簿へ
+risk-matrix-axes-plain = 縦軸が発生可能性（上ほど高い）、横軸が影響度（右ほど大きい）です。

@@ -1502,6 +1502,8 @@ struct MatrixView {
     /// Highest likelihood first: (step label, cells).
     rows: Vec<(String, Vec<MiniCell>)>,
     columns: Vec<String>,
+    /// Whether ratings are marked on it (a risk's matrix, not the method's).
+    marked: bool,
 }
 
 fn matrix_view(tr: &Tr, m: &RiskMethod, marks: &[(&str, u8, u8)]) -> MatrixView {
@@ -1532,6 +1534,7 @@ fn matrix_view(tr: &Tr, m: &RiskMethod, marks: &[(&str, u8, u8)]) -> MatrixView 
         })
         .collect();
     MatrixView {
+        marked: !marks.is_empty(),
         rows,
         columns: m
             .consequence
