@@ -412,6 +412,13 @@ async fn the_asset_list_filters_and_pages() {
         .await;
     assert_eq!(filtered["items"].as_array().unwrap().len(), 30);
     assert!(filtered["next_cursor"].is_null());
+    // A cursor with a NUL (never issued) is refused before it reaches the database.
+    let (s, _, p) = app
+        .api(Method::GET, "/api/v1/assets?cursor=AA", &viewer, None)
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{p}");
+    let (s, _, _) = app.get("/o/alpha/assets?after=%00", Some(&viewer)).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
     let (s, _, p) = app
         .api(Method::GET, "/api/v1/assets?zone_id=nope", &viewer, None)
         .await;

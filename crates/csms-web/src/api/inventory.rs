@@ -1020,6 +1020,13 @@ pub async fn list_assets(
     let Query(p) = p.map_err(bad_query)?;
     let limit = limit(p.limit)?;
     let after = p.cursor.as_deref().map(decode_cursor).transpose()?;
+    if after
+        .as_deref()
+        .is_some_and(|a| a.chars().any(char::is_control))
+    {
+        // Not a tag this API issued (tags hold no control characters).
+        return Err(decode_cursor("!").unwrap_err());
+    }
     let org = org(&caller)?;
     let filter = AssetFilter {
         q: p.q.filter(|q| !q.trim().is_empty()),

@@ -924,6 +924,12 @@ impl AssetQuery {
             limit: 50,
             after: {
                 let a = self.after.trim();
+                if a.chars().any(char::is_control) {
+                    return Err(FieldError {
+                        field: "after",
+                        message: "the page link is damaged; start again from the first page".into(),
+                    });
+                }
                 (!a.is_empty()).then(|| a.to_owned())
             },
         })
