@@ -24,9 +24,14 @@ use time::OffsetDateTime;
 use crate::db::{Ts, Tx, on, read};
 use crate::{Result, Store, StoreError, trail};
 
-/// Rows per multi-row `INSERT` of an import (22 parameters each). SQLite binds them as
-/// anonymous `?` (see `insert_assets`: numbered ones cost the square of their count).
+/// Rows per multi-row `INSERT` of an import (22 parameters each) on PostgreSQL.
 const IMPORT_CHUNK: usize = 64;
+/// Rows per `INSERT` of an import on SQLite: large, because the search index (FTS5) writes
+/// its pending entries to disk at the end of every statement that changes it, and each such
+/// write is merged later; 1,000 rows (27,000 parameters, under SQLite's 32,766) make a
+/// hundred statements of 100,000 assets. The parameters are anonymous `?` (see
+/// `insert_assets`: numbered ones cost the square of their count).
+const IMPORT_CHUNK_SQLITE: usize = 1_000;
 /// The page size of the asset list when the caller names none, and the largest allowed.
 const DEFAULT_PAGE: i64 = 50;
 const MAX_PAGE: i64 = 1_000;
@@ -1663,12 +1668,15 @@ impl Store {
                 r?;
             }
         }
-        for (c, chunk) in valid.chunks(IMPORT_CHUNK).enumerate() {
+        let per = if self.backend() == crate::Backend::Sqlite {
+            IMPORT_CHUNK_SQLITE
+        } else {
+            IMPORT_CHUNK
+        };
+        for (c, chunk) in valid.chunks(per).enumerate() {
             let rows: Vec<(Uuid, &NewAsset)> = chunk.iter().map(|a| (new_id(), a)).collect();
             let inserted = insert_assets(&mut tx, org_id, now, actor, &rows).await?;
-            if c % 64 == 63 {
-                progress((c + 1) * IMPORT_CHUNK);
-            }
+            progress((c + 1) * per);
             if inserted != rows.len() as u64 {
                 // A tag is taken already: name the first (the transaction is rolled back).
                 for (k, (id, a)) in rows.iter().enumerate() {
@@ -1677,7 +1685,7 @@ impl Store {
                     ).bind(org_id).bind(&a.asset_tag).fetch_optional(&mut *conn).await?);
                     if stored != Some(*id) {
                         return Err(in_import(
-                            c * IMPORT_CHUNK + k,
+                            c * per + k,
                             &a.asset_tag,
                             FieldError {
                                 field: "asset_tag",
