@@ -9,7 +9,7 @@ use csms_domain::zone::SlVector;
 use csms_store::assessment::{AssessmentPatch, NewAssessment};
 use csms_store::org::NewOrganization;
 use csms_store::testing::TestDb;
-use csms_store::{Store, StoreError, on_both_backends};
+use csms_store::{Backend, Store, StoreError, on_both_backends};
 
 on_both_backends!(
     a_62443_3_3_assessment_names_its_zone,
@@ -17,6 +17,7 @@ on_both_backends!(
     a_zone_named_by_an_assessment_cannot_be_deleted,
     the_approved_assessment_gives_sl_a_else_the_one_in_progress,
     assets_move_into_and_out_of_a_zone_all_or_nothing,
+    the_database_keeps_an_assessment_s_zone_in_its_organization,
 );
 
 const FW: &str = "iec62443-3-3-2013";
@@ -339,4 +340,46 @@ async fn assets_move_into_and_out_of_a_zone_all_or_nothing(db: &TestDb) {
         store.move_assets(&cli(), o.id, Some(z.id), &[]).await,
         Err(StoreError::Invalid(_))
     ));
+}
+
+fn uuid_literal(db: &TestDb, id: csms_domain::Uuid) -> String {
+    match db.backend {
+        Backend::Sqlite => format!("X'{}'", id.simple()),
+        Backend::Postgres => format!("'{id}'"),
+    }
+}
+
+/// Someone with direct database access cannot point an assessment at another organization's
+/// zone (PostgreSQL's composite key, SQLite's triggers), nor delete a zone an assessment names.
+async fn the_database_keeps_an_assessment_s_zone_in_its_organization(db: &TestDb) {
+    let store = &db.store;
+    let o = org(store, "kashima").await;
+    let p = org(store, "mizushima").await;
+    let mine = zone(store, &o, "Control").await;
+    let theirs = zone(store, &p, "Control").await;
+    let a = store
+        .create_zone_assessment(&cli(), o.id, new(FW, "3-3"), Some(mine.id), &refs())
+        .await
+        .unwrap();
+    let (aid, theirs_id, mine_id) = (
+        uuid_literal(db, a.id),
+        uuid_literal(db, theirs.id),
+        uuid_literal(db, mine.id),
+    );
+    let e = db
+        .try_raw(&format!(
+            "UPDATE assessments SET zone_id = {theirs_id} WHERE id = {aid}"
+        ))
+        .await
+        .unwrap_err();
+    assert!(e.to_lowercase().contains("foreign key"), "{e}");
+    let e = db
+        .try_raw(&format!("DELETE FROM zones WHERE id = {mine_id}"))
+        .await
+        .unwrap_err();
+    assert!(e.to_lowercase().contains("foreign key"), "{e}");
+    assert_eq!(
+        store.assessment(o.id, a.id).await.unwrap().zone_id,
+        Some(mine.id)
+    );
 }
