@@ -659,6 +659,19 @@ async fn a_backup_carries_the_register(db: &TestDb) {
     };
     other.store.restore_from(&bytes[..]).await.unwrap();
     assert_eq!(other.store.risks(p.org).await.unwrap(), before);
+    // The asset search index is rebuilt from the restored assets (not carried in the file).
+    let found = other
+        .store
+        .assets(
+            p.org,
+            &csms_store::inventory::AssetFilter {
+                q: Some("plc-00".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(found.assets.len(), 1);
     // The counter came along: the next code follows.
     let next = other
         .store
