@@ -126,6 +126,14 @@ async fn the_register_lifecycle_through_pages_and_api() {
     assert_eq!(st, StatusCode::OK);
     assert!(page.contains("id=\"new-risk\""));
     assert_eq!(svg_count(&page, "inherent", 4, 4), "0");
+    // Two heat maps on one page: their ids stay unique.
+    let ids: std::collections::HashSet<&str> = page
+        .split(" id=\"")
+        .skip(1)
+        .map(|s| s.split('"').next().unwrap())
+        .filter(|id| id.starts_with("hm-"))
+        .collect();
+    assert_eq!(page.matches(" id=\"hm-").count(), ids.len(), "{ids:?}");
 
     // Record a risk through the form, with an asset named by its tag.
     let form = format!(
