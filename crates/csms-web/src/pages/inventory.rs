@@ -2606,9 +2606,13 @@ impl ConduitForm {
 
     /// The channel rows, with two blank ones to add more.
     fn rows(&self) -> Vec<ChanRow> {
+        let blank = ChanRow {
+            direction: Direction::default().as_str().to_owned(),
+            ..ChanRow::default()
+        };
         let mut rows = self.channels.clone();
-        rows.push(ChanRow::default());
-        rows.push(ChanRow::default());
+        rows.push(blank.clone());
+        rows.push(blank);
         rows
     }
 }
