@@ -158,11 +158,39 @@ async fn the_register_lifecycle_through_pages_and_api() {
         page.contains("id=\"accept-form\""),
         "medium is within the tolerable threshold"
     );
+    // The edit form shows the risk as recorded; accepting and then raising the residual
+    // level through the form lapses the acceptance.
+    let risk_path = risk_url.split('?').next().unwrap().to_owned();
+    let (st, _, edit) = app.get(&format!("{risk_path}/edit"), Some(&writer)).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(edit.contains(">EWS-01</textarea>"));
+    assert!(edit.contains("<option value=\"4\" selected>"));
+    let (st, _, _) = app
+        .post_form(
+            &format!("{risk_path}/accept"),
+            Some(&writer),
+            "version=1&reason=within+tolerance",
+            true,
+        )
+        .await;
+    assert_eq!(st, StatusCode::SEE_OTHER);
+    let raised = form
+        .replace("residual_likelihood=2", "residual_likelihood=3")
+        .replace("residual_c_production=3", "residual_c_production=4")
+        .replace("version=0", "version=2");
+    let (st, h, _) = app
+        .post_form(&risk_path, Some(&writer), &raised, true)
+        .await;
+    assert_eq!(st, StatusCode::SEE_OTHER);
+    assert!(location(&h).contains("notice=risk-lapsed"));
+    let (_, _, page) = app.get(&location(&h), Some(&writer)).await;
+    assert!(page.contains(">Open<"));
+    assert!(!page.contains("id=\"accept-form\"") && page.contains("id=\"accept-manager-only\""));
 
     // The heat maps count it, each cell linking to the register filtered to it.
     let (_, _, page) = app.get("/o/alpha/risks", Some(&writer)).await;
     assert_eq!(svg_count(&page, "inherent", 4, 4), "1");
-    assert_eq!(svg_count(&page, "residual", 2, 3), "1");
+    assert_eq!(svg_count(&page, "residual", 3, 4), "1");
     assert!(page.contains("/o/alpha/risks?cell=inherent:4:4#register"));
     let (_, _, filtered) = app
         .get("/o/alpha/risks?cell=inherent:4:4", Some(&writer))
@@ -189,7 +217,7 @@ async fn the_register_lifecycle_through_pages_and_api() {
     assert_eq!(st, StatusCode::OK);
     assert_eq!(list["total"], 1);
     let id = list["items"][0]["id"].as_str().unwrap().to_owned();
-    assert_eq!(list["items"][0]["level"]["id"], "medium");
+    assert_eq!(list["items"][0]["level"]["id"], "high");
     assert_eq!(list["items"][0]["inherent"]["level"]["id"], "critical");
     assert_eq!(
         list["items"][0]["inherent"]["driving_categories"],
