@@ -2957,3 +2957,110 @@ pub(crate) fn routes() -> Vec<Route> {
         ),
     ]
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn purdue_levels_map_to_diagram_bands() {
+        let ranks: Vec<Option<u8>> = ["0", "1", "2", "3", "3.5", "4", "5", "6"]
+            .iter()
+            .map(|l| purdue_rank(l))
+            .collect();
+        assert_eq!(
+            ranks,
+            [
+                Some(0),
+                Some(1),
+                Some(2),
+                Some(3),
+                Some(4),
+                Some(5),
+                Some(6),
+                None
+            ]
+        );
+    }
+
+    #[test]
+    fn a_zone_sits_at_its_assets_most_common_level_ties_going_higher() {
+        let (a, b, c) = (Uuid::from_u128(1), Uuid::from_u128(2), Uuid::from_u128(3));
+        let counts = vec![
+            (a, "1".to_owned(), 5),
+            (a, "2".to_owned(), 3),
+            (b, "2".to_owned(), 4),
+            (b, "3.5".to_owned(), 4),
+            (b, "0".to_owned(), 1),
+            (c, "bogus".to_owned(), 9),
+        ];
+        let layers = zone_layers(&counts);
+        assert_eq!(layers.get(&a), Some(&1));
+        assert_eq!(
+            layers.get(&b),
+            Some(&4),
+            "a tie goes to the higher level (3.5)"
+        );
+        assert_eq!(layers.get(&c), None, "unknown levels are not placed");
+    }
+
+    #[test]
+    fn conduit_labels_and_direction() {
+        let ch = |protocol: &str, port: Option<u16>, direction| Channel {
+            protocol: protocol.into(),
+            port,
+            direction,
+            description: String::new(),
+        };
+        let mut c = Conduit {
+            id: Uuid::nil(),
+            org_id: Uuid::nil(),
+            name: "c".into(),
+            from_zone_id: Uuid::nil(),
+            to_zone_id: Uuid::nil(),
+            channels: vec![
+                ch("OPC UA", Some(4840), Direction::OneWay),
+                ch("Syslog", None, Direction::OneWay),
+            ],
+            description: String::new(),
+            created_at: csms_domain::time::now(),
+            created_by: None,
+            updated_at: csms_domain::time::now(),
+            updated_by: None,
+            version: 1,
+        };
+        assert_eq!(channel_label(&c), "OPC UA 4840, Syslog");
+        assert!(one_way(&c));
+        c.channels
+            .push(ch("Modbus/TCP", Some(502), Direction::TwoWay));
+        assert!(
+            !one_way(&c),
+            "one two-way channel makes the conduit two-way"
+        );
+        c.channels.clear();
+        assert!(!one_way(&c), "a conduit without channels has no direction");
+    }
+
+    #[test]
+    fn custom_fields_are_key_value_lines() {
+        let m = parse_custom("rack = R2\n\n cabinet=C7 \nnote = a = b").unwrap();
+        assert_eq!(m["rack"], "R2");
+        assert_eq!(m["cabinet"], "C7");
+        assert_eq!(m["note"], "a = b");
+        assert_eq!(parse_custom(&custom_text(&m)).unwrap(), m);
+        let e = parse_custom("rack R2").unwrap_err();
+        assert_eq!(e.field, "custom");
+        assert!(parse_custom("a = 1\na = 2").is_err());
+    }
+
+    #[test]
+    fn below_target_names_the_frs() {
+        let t = SlVector::parse("2,2,2,2,2,2,2").unwrap();
+        let c = SlVector::parse("2,1,2,2,3,2,0").unwrap();
+        assert_eq!(below_target(Some(c), t), vec![Fr::Uc, Fr::Ra]);
+        assert!(
+            below_target(None, t).is_empty(),
+            "undeclared is not flagged"
+        );
+    }
+}
