@@ -113,6 +113,14 @@ fn bench(c: &mut Criterion) {
     c.bench_function("diagram_200_zones_400_conduits", |b| {
         b.iter(|| diagram::render(black_box(&d)))
     });
+    // Growth beyond the size: five times the zones and conduits.
+    let big = plant(1000, 2000);
+    let mut g = c.benchmark_group("scaling");
+    g.sample_size(10);
+    g.bench_function("diagram_1000_zones_2000_conduits", |b| {
+        b.iter(|| diagram::render(black_box(&big)))
+    });
+    g.finish();
     let h = heat();
     c.bench_function("heatmap_5x5", |b| b.iter(|| heatmap::render(black_box(&h))));
 }

@@ -975,18 +975,27 @@ fn route(lay: &Layout, edges: &[(usize, usize, usize)]) -> Vec<Shape> {
                     Plan::Left => &passages[..1],
                     Plan::Right => &passages[passages.len() - 1..],
                 };
-                let mut step: Option<(f64, f64, usize)> = None;
-                for &px in candidates {
-                    let (lane, busy) = lanes.pick(Lanes::key2(through, px), lo, hi, V_LANES.len());
-                    let lower = (px - x).abs()
-                        + if plan == Plan::Greedy {
+                // Cheapest lower bounds first, so that crossings are only counted for the
+                // passages that can still win.
+                let mut bounds: Vec<(f64, f64, usize)> = candidates
+                    .iter()
+                    .map(|&px| {
+                        let (lane, busy) =
+                            lanes.pick(Lanes::key2(through, px), lo, hi, V_LANES.len());
+                        let toward = if plan == Plan::Greedy {
                             (px - pl.0).abs()
                         } else {
                             0.0
-                        }
-                        + SHARED_LANE_COST * busy as f64;
+                        };
+                        let lower = (px - x).abs() + toward + SHARED_LANE_COST * busy as f64;
+                        (lower, px, lane)
+                    })
+                    .collect();
+                bounds.sort_by(|p, q| p.0.total_cmp(&q.0).then(p.1.total_cmp(&q.1)));
+                let mut step: Option<(f64, f64, usize)> = None;
+                for (lower, px, lane) in bounds {
                     if step.is_some_and(|(c, _, _)| c <= lower) {
-                        continue;
+                        break;
                     }
                     let crossings =
                         segs.crossings((x, yc), (px, yc)) + segs.crossings((px, yc), (px, yn));
@@ -1096,7 +1105,8 @@ impl SegGrid {
                 (x / self.cell).floor() as i32,
                 (y / self.cell).floor() as i32,
             );
-            if !out.contains(&c) {
+            // Samples go along the segment: a repeated cell is the previous one.
+            if out.last() != Some(&c) {
                 out.push(c);
             }
         }
