@@ -394,6 +394,47 @@ async fn count_in(
     ))).bind(org_id).bind(id).fetch_one(&mut *c).await?))
 }
 
+/// Deletes one row of `table` at the version the caller read, in the transaction that checked
+/// it: a concurrent change or delete between the check and this statement (PostgreSQL runs
+/// READ COMMITTED) makes it match nothing, and the caller gets a conflict instead of deleting a
+/// version it never saw. A row still referenced is refused as in use.
+async fn delete_at_version(
+    tx: &mut Tx,
+    table: &'static str,
+    kind: &'static str,
+    org_id: Uuid,
+    id: Uuid,
+    expected_version: i64,
+    what: String,
+) -> Result<()> {
+    let deleted = on!(tx, c => sqlx::query(AssertSqlSafe(format!(
+        "DELETE FROM {table} WHERE org_id = $1 AND id = $2 AND version = $3"
+    )))
+    .bind(org_id).bind(id).bind(expected_version)
+    .execute(&mut *c).await.map_err(|e| in_use(e, what))?.rows_affected());
+    if deleted == 1 {
+        return Ok(());
+    }
+    let current: Option<i64> = on!(tx, c => sqlx::query_scalar(AssertSqlSafe(format!(
+        "SELECT version FROM {table} WHERE org_id = $1 AND id = $2"
+    ))).bind(org_id).bind(id).fetch_optional(&mut *c).await?);
+    Err(match current {
+        Some(v) => conflict(kind, id, expected_version, v),
+        None => StoreError::NotFound {
+            kind,
+            id: id.to_string(),
+        },
+    })
+}
+
+/// The risks of the register naming a zone, an asset or a system, as a refusal to delete it.
+fn named_by_risks(what: &str, n: i64, fix: &str) -> StoreError {
+    StoreError::Locked(format!(
+        "{what} is named by {} of the risk register; {fix} first",
+        count_of(n, "risk")
+    ))
+}
+
 /// The current version of a row after an update matched nothing.
 async fn current_version(tx: &mut Tx, table: &'static str, id: Uuid) -> Result<i64> {
     let v: Option<i64> = on!(tx, c => sqlx::query_scalar(AssertSqlSafe(format!(
@@ -775,8 +816,7 @@ impl Store {
             )));
         }
         let what = format!("site '{}'", before.name);
-        on!(&mut tx, c => sqlx::query("DELETE FROM sites WHERE org_id = $1 AND id = $2")
-            .bind(org_id).bind(id).execute(&mut *c).await.map_err(|e| in_use(e, what))?.rows_affected());
+        delete_at_version(&mut tx, "sites", "site", org_id, id, expected_version, what).await?;
         trail::append(
             &mut tx,
             self,
@@ -936,8 +976,24 @@ impl Store {
             )));
         }
         let what = format!("system '{}'", before.name);
-        on!(&mut tx, c => sqlx::query("DELETE FROM systems WHERE org_id = $1 AND id = $2")
-            .bind(org_id).bind(id).execute(&mut *c).await.map_err(|e| in_use(e, what))?.rows_affected());
+        let risks = count_in(&mut tx, "risks", "system_id = $2", org_id, id).await?;
+        if risks > 0 {
+            return Err(named_by_risks(
+                &what,
+                risks,
+                "change or delete those high-level risks",
+            ));
+        }
+        delete_at_version(
+            &mut tx,
+            "systems",
+            "system",
+            org_id,
+            id,
+            expected_version,
+            what,
+        )
+        .await?;
         trail::append(
             &mut tx,
             self,
@@ -1123,8 +1179,15 @@ impl Store {
             )));
         }
         let what = format!("zone '{}'", before.name);
-        on!(&mut tx, c => sqlx::query("DELETE FROM zones WHERE org_id = $1 AND id = $2")
-            .bind(org_id).bind(id).execute(&mut *c).await.map_err(|e| in_use(e, what))?.rows_affected());
+        let risks = count_in(&mut tx, "risk_zones", "zone_id = $2", org_id, id).await?;
+        if risks > 0 {
+            return Err(named_by_risks(
+                &what,
+                risks,
+                "remove the zone from those risks",
+            ));
+        }
+        delete_at_version(&mut tx, "zones", "zone", org_id, id, expected_version, what).await?;
         trail::append(
             &mut tx,
             self,
@@ -1309,8 +1372,17 @@ impl Store {
         if before.version != expected_version {
             return Err(conflict("conduit", id, expected_version, before.version));
         }
-        on!(&mut tx, c => sqlx::query("DELETE FROM conduits WHERE org_id = $1 AND id = $2")
-            .bind(org_id).bind(id).execute(&mut *c).await?.rows_affected());
+        let what = format!("conduit '{}'", before.name);
+        delete_at_version(
+            &mut tx,
+            "conduits",
+            "conduit",
+            org_id,
+            id,
+            expected_version,
+            what,
+        )
+        .await?;
         trail::append(
             &mut tx,
             self,
@@ -1444,8 +1516,25 @@ impl Store {
         if before.version != expected_version {
             return Err(conflict("asset", id, expected_version, before.version));
         }
-        on!(&mut tx, c => sqlx::query("DELETE FROM assets WHERE org_id = $1 AND id = $2")
-            .bind(org_id).bind(id).execute(&mut *c).await?.rows_affected());
+        let what = format!("asset '{}'", before.asset_tag);
+        let risks = count_in(&mut tx, "risk_assets", "asset_id = $2", org_id, id).await?;
+        if risks > 0 {
+            return Err(named_by_risks(
+                &what,
+                risks,
+                "remove the asset from those risks",
+            ));
+        }
+        delete_at_version(
+            &mut tx,
+            "assets",
+            "asset",
+            org_id,
+            id,
+            expected_version,
+            what,
+        )
+        .await?;
         trail::append(
             &mut tx,
             self,

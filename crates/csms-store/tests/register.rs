@@ -511,14 +511,25 @@ async fn named_zones_and_assets_cannot_be_deleted(db: &TestDb) {
         .delete_zone(&cli(), p.org, p.dmz, zone.version)
         .await
         .unwrap_err();
-    assert!(matches!(e, StoreError::Locked(_)), "{e:?}");
-    let asset = store.asset(p.org, p.plc).await.unwrap();
     assert!(
-        store
-            .delete_asset(&cli(), p.org, p.plc, asset.version)
-            .await
-            .is_err()
+        matches!(&e, StoreError::Locked(m) if m.contains("named by 1 risk of the risk register")),
+        "{e:?}"
     );
+    let asset = store.asset(p.org, p.plc).await.unwrap();
+    let e = store
+        .delete_asset(&cli(), p.org, p.plc, asset.version)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&e, StoreError::Locked(m) if m.contains("remove the asset from those risks")),
+        "{e:?}"
+    );
+    // A stale version conflicts (checked again by the DELETE itself).
+    let e = store
+        .delete_asset(&cli(), p.org, p.plc, asset.version + 1)
+        .await
+        .unwrap_err();
+    assert!(matches!(e, StoreError::Conflict { .. }), "{e:?}");
     assert!(store.zone(p.org, p.dmz).await.is_ok());
     assert!(store.asset(p.org, p.plc).await.is_ok());
     // Once the risk is gone, they can be.

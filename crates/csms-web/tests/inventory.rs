@@ -252,7 +252,7 @@ async fn sites_systems_zones_assets_and_conduits_through_the_pages() {
     assert!(body.contains("PLC-101") && body.contains("<svg") && body.contains("DMZ"));
     assert!(body.contains("/o/alpha/assessments") && body.contains("No IEC 62443-3-3 assessment"));
     assert!(body.contains(&format!("/o/alpha/zones/{control}/crs")));
-    assert!(body.contains(&format!("/o/alpha/risks?zone={control}")));
+    assert!(body.contains(&format!("/o/alpha/risks?zone_id={control}")));
     assert!(body.contains(&format!("/o/alpha/zones/{control}/propose")));
     // The conduit list and page.
     let (s, _, body) = app.get("/o/alpha/conduits", Some(&admin)).await;
@@ -998,7 +998,7 @@ async fn the_api_creates_reads_changes_and_deletes() {
         .unwrap();
     assert_eq!(bz["asset_count"], 1);
     assert!(bz["sl_a"].is_null() && bz["assessment_id"].is_null());
-    // Deleting: contributors may not delete zones or sites; managers may, with the version.
+    // Deleting needs a manager (contributors edit but do not delete), with the version.
     let zpath = format!("/api/v1/zones/{}", dmz["id"].as_str().unwrap());
     let (s, _, _) = app
         .api(Method::DELETE, &format!("{zpath}?version=1"), &c, None)
@@ -1008,11 +1008,20 @@ async fn the_api_creates_reads_changes_and_deletes() {
         .api(Method::DELETE, &format!("{zpath}?version=1"), &m, None)
         .await;
     assert_eq!(s, StatusCode::CONFLICT, "the conduit still joins it");
+    // Conduits too: a contributor may not delete one; a manager must name the version.
     let cpath = format!("/api/v1/conduits/{}", cd["id"].as_str().unwrap());
-    let (s, _, _) = app.api(Method::DELETE, &cpath, &c, None).await;
-    assert_eq!(s, StatusCode::BAD_REQUEST, "the version is required");
     let (s, _, _) = app
         .api(Method::DELETE, &format!("{cpath}?version=1"), &c, None)
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, _, _) = app.api(Method::DELETE, &cpath, &m, None).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "the version is required");
+    let (s, _, _) = app
+        .api(Method::DELETE, &format!("{cpath}?version=2"), &m, None)
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "a stale version");
+    let (s, _, _) = app
+        .api(Method::DELETE, &format!("{cpath}?version=1"), &m, None)
         .await;
     assert_eq!(s, StatusCode::NO_CONTENT);
     let (s, _, _) = app

@@ -1686,7 +1686,7 @@ pub(crate) fn routes() -> Vec<Route> {
         route!(
             DELETE,
             "/api/v1/systems/{id}",
-            OrgWrite,
+            OrgManage,
             delete(delete_system)
         ),
         route!(GET, "/api/v1/assets", OrgRead, get(list_assets)),
@@ -1696,7 +1696,7 @@ pub(crate) fn routes() -> Vec<Route> {
         route!(
             DELETE,
             "/api/v1/assets/{id}",
-            OrgWrite,
+            OrgManage,
             delete(delete_asset)
         ),
         route!(GET, "/api/v1/zones", OrgRead, get(list_zones)),
@@ -1717,7 +1717,7 @@ pub(crate) fn routes() -> Vec<Route> {
         route!(
             DELETE,
             "/api/v1/conduits/{id}",
-            OrgWrite,
+            OrgManage,
             delete(delete_conduit)
         ),
     ]

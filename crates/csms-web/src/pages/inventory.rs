@@ -1090,6 +1090,7 @@ struct AssetPageView {
     owner: String,
     below: Vec<Fr>,
     can_write: bool,
+    can_manage: bool,
 }
 
 pub async fn asset(
@@ -1138,6 +1139,7 @@ pub async fn asset(
         owner,
         below,
         can_write: caller.may(Perm::OrgWrite),
+        can_manage: caller.may(Perm::OrgManage),
     })
 }
 
@@ -2744,6 +2746,7 @@ struct ConduitFormPage {
     error_field: String,
     conflict: Option<i64>,
     can_write: bool,
+    can_manage: bool,
 }
 
 impl ConduitFormPage {
@@ -2787,6 +2790,7 @@ async fn conduit_page(
         error_field: error.map(|e| e.field).unwrap_or_default(),
         conflict,
         can_write: caller.may(Perm::OrgWrite),
+        can_manage: caller.may(Perm::OrgManage),
     };
     (status, render(&page)).into_response()
 }
@@ -2886,7 +2890,7 @@ pub(crate) fn routes() -> Vec<Route> {
         route!(
             POST,
             "/o/{org}/systems/{id}/delete",
-            OrgWrite,
+            OrgManage,
             post(delete_system)
         ),
         route!(GET, "/o/{org}/assets", OrgRead, get(assets)),
@@ -2903,7 +2907,7 @@ pub(crate) fn routes() -> Vec<Route> {
         route!(
             POST,
             "/o/{org}/assets/{id}/delete",
-            OrgWrite,
+            OrgManage,
             post(delete_asset)
         ),
         route!(GET, "/o/{org}/zones", OrgRead, get(zones)),
@@ -2952,7 +2956,7 @@ pub(crate) fn routes() -> Vec<Route> {
         route!(
             POST,
             "/o/{org}/conduits/{id}/delete",
-            OrgWrite,
+            OrgManage,
             post(delete_conduit)
         ),
     ]
