@@ -503,6 +503,10 @@ pub struct ImportSummary {
     /// The tag of the first and of the last asset, in import order.
     pub first_tag: String,
     pub last_tag: String,
+    /// The SHA-256 (hex) of the file the assets came from, when they came from a file: the
+    /// trail names exactly which file was imported.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file_sha256: Option<String>,
 }
 
 impl Audited for ImportSummary {
@@ -531,6 +535,15 @@ impl ImportSummary {
                 .last()
                 .map(|a| a.asset_tag.clone())
                 .unwrap_or_default(),
+            file_sha256: None,
+        }
+    }
+
+    /// The same summary naming the file the assets came from (its SHA-256 in hex).
+    pub fn from_file(self, sha256: Option<&str>) -> ImportSummary {
+        ImportSummary {
+            file_sha256: sha256.map(|s| s.to_ascii_lowercase()),
+            ..self
         }
     }
 }
@@ -599,6 +612,25 @@ pub fn validate_system(new: NewSystem) -> Result<NewSystem, FieldError> {
     Ok(system)
 }
 
+/// A value as an address error quotes it: at most 80 characters (cut with `…`), control
+/// characters escaped, so a message never grows with what was sent.
+fn quoted_value(s: &str) -> String {
+    const MAX: usize = 80;
+    let cut = s.chars().count() > MAX;
+    let mut out = String::new();
+    for c in s.chars().take(if cut { MAX - 1 } else { MAX }) {
+        if c.is_control() {
+            out.extend(c.escape_debug());
+        } else {
+            out.push(c);
+        }
+    }
+    if cut {
+        out.push('…');
+    }
+    out
+}
+
 /// Normalizes a MAC address written as six hex pairs separated by `:` or `-`.
 pub fn parse_mac(s: &str) -> Result<String, FieldError> {
     let t = s.trim();
@@ -613,7 +645,10 @@ pub fn parse_mac(s: &str) -> Result<String, FieldError> {
     } else {
         Err(err(
             "interfaces",
-            format!("'{s}' is not a MAC address; write six hex pairs, e.g. 00:1b:1b:12:34:56"),
+            format!(
+                "'{}' is not a MAC address; write six hex pairs, e.g. 00:1b:1b:12:34:56",
+                quoted_value(s)
+            ),
         ))
     }
 }
@@ -625,7 +660,8 @@ pub fn parse_ip(s: &str) -> Result<String, FieldError> {
         err(
             "interfaces",
             format!(
-                "'{s}' is not an IP address; write e.g. 192.168.0.10, 192.168.0.10/24 or fd00::10"
+                "'{}' is not an IP address; write e.g. 192.168.0.10, 192.168.0.10/24 or fd00::10",
+                quoted_value(s)
             ),
         )
     };
@@ -1072,6 +1108,13 @@ mod tests {
         ] {
             assert!(parse_ip(bad).is_err(), "{bad}");
         }
+        // A long or odd value is quoted cut and escaped: the message does not grow with it.
+        let long = format!("\u{1b}[31m{}", "9".repeat(100_000));
+        for e in [parse_ip(&long).unwrap_err(), parse_mac(&long).unwrap_err()] {
+            assert!(e.message.len() < 300, "{}", e.message.len());
+            assert!(e.message.starts_with("'\\u{1b}[31m999"), "{}", e.message);
+            assert!(e.message.contains("9…'"), "{}", e.message);
+        }
     }
 
     fn asset(tag: &str) -> NewAsset {
@@ -1324,6 +1367,15 @@ mod tests {
         assert_eq!(s.by_type["plc"], 2);
         assert_eq!(s.by_type["other"], 1);
         assert_eq!((s.first_tag.as_str(), s.last_tag.as_str()), ("B", "C"));
+        let v = serde_json::to_value(&s).unwrap();
+        assert!(v.get("file_sha256").is_none(), "no file, no field: {v}");
+        let sha = "AB".repeat(32);
+        let v = serde_json::to_value(s.from_file(Some(&sha))).unwrap();
+        assert_eq!(
+            v["file_sha256"],
+            "ab".repeat(32),
+            "the trail names the file"
+        );
     }
 
     #[test]

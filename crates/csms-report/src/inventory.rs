@@ -51,6 +51,12 @@
 //! most [`MAX_ROW_BYTES`]. A file holding NUL bytes, no header line, or bytes that are not
 //! UTF-8 is refused with the row and byte offset; a file in Shift_JIS (what Excel on Japanese
 //! Windows writes as "CSV") is recognized and the message says to save it as "CSV UTF-8".
+//! A workbook is read a cell at a time: a cell right of column [`MAX_COLUMNS`] (`IV`) or below
+//! row `MAX_ROWS + 1`, or rows out of order, refuse it, naming the cell. Before it is opened,
+//! each XML part must unpack to at most [`MAX_XML_PART`] and [`MAX_EXPANSION`] times its packed
+//! size (once over 1 MB), all together to at most [`MAX_XML_TOTAL`], the shared texts to at most
+//! [`MAX_SHARED_STRINGS_XML`] and [`MAX_SHARED_STRINGS`] entries. Messages quote values cut to
+//! 80 characters, control characters escaped ([`shown`]).
 //!
 //! The export writes exactly this layout (English or Japanese headers, the stored names as
 //! values), so an export imports back into an empty organization unchanged.
@@ -59,7 +65,7 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::{self, Read};
 
-use calamine::{Data, Reader, Xlsx, open_workbook_from_rs};
+use calamine::{DataRef, Reader, Xlsx, open_workbook_from_rs};
 use csms_domain::Uuid;
 use csms_domain::inventory::{
     Asset, AssetType, Criticality, Interface, Lifecycle, MAX_CUSTOM_KEY, NewAsset, validate_asset,
@@ -323,7 +329,8 @@ impl TagFrom {
             _ => Err(FieldError {
                 field: "tag_from",
                 message: format!(
-                    "'{s}' is not a tag source; use column (the asset_tag column) or ip (the first IP address)"
+                    "'{}' is not a tag source; use column (the asset_tag column) or ip (the first IP address)",
+                    shown(s)
                 ),
             }),
         }
@@ -457,12 +464,51 @@ fn quoted(value: &str) -> String {
     }
 }
 
+/// A value as a message quotes it: at most 80 characters (cut with `…`), control
+/// characters written as escapes (`\n`, `\u{1b}`). Every message that repeats a value from the
+/// file uses this, so a problem never grows with the value.
+pub fn shown(value: &str) -> String {
+    let cut = value.chars().count() > MAX_QUOTED;
+    let keep = if cut { MAX_QUOTED - 1 } else { MAX_QUOTED };
+    let mut out = String::with_capacity(value.len().min(MAX_QUOTED * 4));
+    for c in value.chars().take(keep) {
+        if c.is_control() {
+            out.extend(c.escape_debug());
+        } else {
+            out.push(c);
+        }
+    }
+    if cut {
+        out.push('…');
+    }
+    out
+}
+
+/// The longest message of a problem (the list of accepted headers is the longest meant).
+const MAX_MESSAGE: usize = 2000;
+
 fn problem(row: u64, column: &str, value: &str, message: impl Into<String>) -> Problem {
+    let mut message: String = message.into();
+    // A message from elsewhere (the domain's checks) may repeat the whole value: quote it cut.
+    if !value.is_empty() {
+        let short = shown(value);
+        if short != value && message.contains(value) {
+            message = message.replace(value, &short);
+        }
+    }
+    if message.len() > MAX_MESSAGE {
+        let mut cut = MAX_MESSAGE;
+        while !message.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        message.truncate(cut);
+        message.push('…');
+    }
     Problem {
         row,
-        column: column.to_owned(),
+        column: shown(column),
         value: quoted(value),
-        message: message.into(),
+        message,
     }
 }
 
@@ -523,7 +569,8 @@ fn layout(headers: &[String], options: &ImportOptions) -> Result<Layout, Vec<Pro
                 h,
                 h,
                 format!(
-                    "'{h}' is not a column of the asset import; rename it to one of {}, prefix it with '{CUSTOM_PREFIX}' to keep it as a custom field, or choose to keep other columns as custom fields",
+                    "'{}' is not a column of the asset import; rename it to one of {}, prefix it with '{CUSTOM_PREFIX}' to keep it as a custom field, or choose to keep other columns as custom fields",
+                    shown(h),
                     accepted_headers()
                 ),
             ));
@@ -541,9 +588,10 @@ fn layout(headers: &[String], options: &ImportOptions) -> Result<Layout, Vec<Pro
                 h,
                 h,
                 format!(
-                    "'{h}' says the same as column {} ('{}'); keep one of them",
+                    "'{}' says the same as column {} ('{}'); keep one of them",
+                    shown(h),
                     first + 1,
-                    headers[first].trim()
+                    shown(headers[first].trim())
                 ),
             ));
         }
@@ -770,7 +818,7 @@ impl<'l> Checker<'l> {
                                 row,
                                 header,
                                 value,
-                                format!("'{value}' is stored as type {t}"),
+                                format!("'{}' is stored as type {t}", shown(value)),
                             ));
                         }
                     }
@@ -843,7 +891,7 @@ impl<'l> Checker<'l> {
                         None => {
                             let first = self.unknown_refs.insert((c, value.to_lowercase()));
                             let again = if first { "" } else { " (as on an earlier row)" };
-                            bad(format!("'{value}' is not {what}{again}; {how}"));
+                            bad(format!("'{}' is not {what}{again}; {how}", shown(value)));
                         }
                     }
                 }
@@ -916,7 +964,7 @@ impl<'l> Checker<'l> {
                 &asset.asset_tag,
                 format!(
                     "the tag '{}' is also on row {first}; give each asset its own tag",
-                    asset.asset_tag
+                    shown(&asset.asset_tag)
                 ),
             ));
             return;
@@ -931,7 +979,7 @@ impl<'l> Checker<'l> {
                 &asset.asset_tag,
                 format!(
                     "the organization already has an asset tagged '{}'; an import only adds assets: give this one another tag or leave the row out",
-                    asset.asset_tag
+                    shown(&asset.asset_tag)
                 ),
             ));
             return;
@@ -1012,8 +1060,11 @@ impl<'l> Checker<'l> {
 struct Counted<'p, R> {
     inner: R,
     read: u64,
-    /// Offsets of the line feeds read but not yet passed by the parser.
+    /// Offsets of the line feeds read but not yet passed by the parser (only the recent ones:
+    /// older ones are counted in `passed`).
     newlines: std::collections::VecDeque<u64>,
+    /// Line feeds so far behind the parser that they are before any record still to come.
+    passed: u64,
     max: u64,
     over: bool,
     progress: Option<Progress<'p>>,
@@ -1029,6 +1080,15 @@ impl<R: Read> Read for Counted<'_, R> {
             }
         }
         self.read += n as u64;
+        // The parser is at most its buffer behind what was read, and a record it may still
+        // return is at most MAX_ROW_BYTES long (a longer one is refused): a line feed further
+        // back than that is before the end of every record to come, so only its count
+        // matters. This keeps the queue short however many empty lines a file holds.
+        let horizon = self.read.saturating_sub(LINE_HORIZON);
+        while self.newlines.front().is_some_and(|o| *o < horizon) {
+            self.newlines.pop_front();
+            self.passed += 1;
+        }
         if self.read > self.max {
             self.over = true;
             return Err(io::Error::other("too large"));
@@ -1042,6 +1102,12 @@ impl<R: Read> Read for Counted<'_, R> {
         Ok(n)
     }
 }
+
+/// How far behind the bytes read a line feed must be to be only counted: the parser's
+/// buffer, the header window and the longest row, with room to spare.
+const LINE_HORIZON: u64 = (CSV_BUFFER + HEADER_WINDOW + MAX_ROW_BYTES) as u64 * 2;
+/// The CSV parser's buffer.
+const CSV_BUFFER: usize = 256 * 1024;
 
 fn too_large(max: u64) -> String {
     format!(
@@ -1085,6 +1151,7 @@ pub fn check_csv(
         inner: input,
         read: 0,
         newlines: Default::default(),
+        passed: 0,
         max: options.max_bytes,
         over: false,
         progress,
@@ -1153,7 +1220,7 @@ fn check_csv_body<R: Read>(
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .buffer_capacity(256 * 1024)
+        .buffer_capacity(CSV_BUFFER)
         .from_reader(source);
     let mut record = csv::ByteRecord::new();
     let mut checker: Option<Checker<'_>> = None;
@@ -1182,6 +1249,7 @@ fn check_csv_body<R: Read>(
         // feeds inside its quoted fields.
         let end = reader.position().byte();
         let counted = &mut reader.get_mut().get_mut().1;
+        line += std::mem::take(&mut counted.passed);
         while counted
             .newlines
             .front()
@@ -1195,7 +1263,10 @@ fn check_csv_body<R: Read>(
             .map(|f| f.iter().filter(|b| **b == b'\n').count() as u64)
             .sum::<u64>();
         let row = line.saturating_sub(inner).max(1);
-        if (end - start.byte()) as usize > MAX_ROW_BYTES {
+        // The record's own length (the parser's start position is before any empty lines it
+        // skipped, so it is judged by what the record holds).
+        let record_start = start.byte();
+        if record.as_slice().len() + record.len() > MAX_ROW_BYTES {
             let mut c = checker.map(|c| c.out).unwrap_or_default();
             return c_fatal(
                 &mut c,
@@ -1214,7 +1285,7 @@ fn check_csv_body<R: Read>(
                 Ok(s) => fields.push(Cow::Borrowed(s)),
                 Err(e) => {
                     bad_encoding = true;
-                    let offset = find_offset(&record, i, start.byte()) + e.valid_up_to() as u64;
+                    let offset = find_offset(&record, i, record_start) + e.valid_up_to() as u64;
                     let column = checker
                         .as_ref()
                         .and_then(|c| c.layout.headers.get(i).cloned())
@@ -1349,25 +1420,90 @@ fn import_sheet(names: &[String]) -> Option<String> {
 }
 
 /// A cell as the text a CSV file would hold.
-fn cell_text(d: &Data) -> Cow<'_, str> {
+fn cell_text<'a>(d: &DataRef<'a>) -> Cow<'a, str> {
     match d {
-        Data::Empty => Cow::Borrowed(""),
-        Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => Cow::Borrowed(s),
-        Data::Int(i) => Cow::Owned(i.to_string()),
-        Data::Float(f) => {
+        DataRef::Empty => Cow::Borrowed(""),
+        DataRef::SharedString(s) => Cow::Borrowed(s),
+        DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => {
+            Cow::Owned(s.clone())
+        }
+        DataRef::Int(i) => Cow::Owned(i.to_string()),
+        DataRef::Float(f) => {
             if f.fract() == 0.0 && f.abs() < 1e15 {
                 Cow::Owned(format!("{}", *f as i64))
             } else {
                 Cow::Owned(f.to_string())
             }
         }
-        Data::Bool(b) => Cow::Owned(b.to_string()),
-        Data::DateTime(d) => Cow::Owned(d.to_string()),
-        Data::Error(e) => Cow::Owned(format!("#{e:?}")),
+        DataRef::Bool(b) => Cow::Owned(b.to_string()),
+        DataRef::DateTime(d) => Cow::Owned(d.to_string()),
+        DataRef::Error(e) => Cow::Owned(format!("#{e:?}")),
     }
 }
 
-/// Checks an XLSX workbook (the whole file in memory, at most `options.max_bytes`).
+/// Most columns a sheet row may use (cells further right are refused).
+pub const MAX_COLUMNS: u32 = 256;
+
+/// The name of a sheet cell from its 0-based row and column (`XFD1048576`).
+fn cell_name(row: u32, col: u32) -> String {
+    let mut letters = Vec::new();
+    let mut c = col as u64 + 1;
+    while c > 0 {
+        let r = ((c - 1) % 26) as u8;
+        letters.push(b'A' + r);
+        c = (c - 1) / 26;
+    }
+    letters.reverse();
+    format!("{}{}", String::from_utf8_lossy(&letters), row as u64 + 1)
+}
+
+/// Hands a complete sheet row to the checker (the first non-empty row is the header). False
+/// when the checker has seen enough rows; an error when the header is refused.
+fn flush_row<'l>(
+    checker: &mut Option<Checker<'l>>,
+    row: u64,
+    fields: &mut Vec<Cow<'_, str>>,
+    options: &ImportOptions,
+    lookups: &'l Lookups<'l>,
+) -> Result<bool, Box<Checked>> {
+    while fields.last().is_some_and(|f| f.trim().is_empty()) {
+        fields.pop();
+    }
+    if fields.is_empty() {
+        return Ok(true);
+    }
+    match checker.as_mut() {
+        None => {
+            let headers: Vec<String> = fields.iter().map(|f| f.to_string()).collect();
+            match layout(&headers, options) {
+                Ok(l) => *checker = Some(Checker::new(l, *options, lookups)),
+                Err(problems) => {
+                    let mut out = Checked {
+                        headers,
+                        ..Default::default()
+                    };
+                    for mut p in problems {
+                        p.row = row;
+                        out.error(p);
+                    }
+                    return Err(Box::new(out));
+                }
+            }
+        }
+        Some(c) => {
+            c.row(row, fields);
+            if c.out.row_count > MAX_ROWS as u64 {
+                return Ok(false);
+            }
+        }
+    }
+    fields.clear();
+    Ok(true)
+}
+
+/// Checks an XLSX workbook (the whole file in memory, at most `options.max_bytes`). The sheet
+/// is read a cell at a time, a row at a time: memory grows with the assets kept, not with the
+/// sheet's extent.
 pub fn check_xlsx(bytes: &[u8], options: &ImportOptions, lookups: &Lookups<'_>) -> Checked {
     let fail = |m: String| Checked::default().fatal(0, "", "", m);
     if bytes.len() as u64 > options.max_bytes {
@@ -1378,14 +1514,15 @@ pub fn check_xlsx(bytes: &[u8], options: &ImportOptions, lookups: &Lookups<'_>) 
             "the file is not an XLSX workbook; save it from the spreadsheet as Excel Workbook (.xlsx), or upload CSV".into(),
         );
     }
-    if let Some(m) = expands_too_far(bytes, options.max_bytes) {
+    if let Some(m) = expands_too_far(bytes) {
         return fail(m);
     }
     let mut book: Xlsx<_> = match open_workbook_from_rs(io::Cursor::new(bytes)) {
         Ok(b) => b,
         Err(e) => {
             return fail(format!(
-                "the workbook could not be read ({e}); save it again as .xlsx"
+                "the workbook could not be read ({}); save it again as .xlsx",
+                shown(&e.to_string())
             ));
         }
     };
@@ -1393,53 +1530,117 @@ pub fn check_xlsx(bytes: &[u8], options: &ImportOptions, lookups: &Lookups<'_>) 
     let Some(sheet) = import_sheet(&names) else {
         return fail("the workbook has no sheet".into());
     };
-    let range = match book.worksheet_range(&sheet) {
+    let sheet_shown = shown(&sheet);
+    let mut cells = match book.worksheet_cells_reader(&sheet) {
         Ok(r) => r,
         Err(e) => {
             return fail(format!(
-                "sheet \"{sheet}\" could not be read ({e}); save the workbook again as .xlsx"
+                "sheet \"{sheet_shown}\" could not be read ({}); save the workbook again as .xlsx",
+                shown(&e.to_string())
             ));
         }
     };
-    let first_row = range.start().map(|(r, _)| r as u64 + 1).unwrap_or(1);
-    let first_col = range.start().map(|(_, c)| c).unwrap_or(0);
-    let lead: Vec<Cow<'_, str>> = (0..first_col).map(|_| Cow::Borrowed("")).collect();
     let mut checker: Option<Checker<'_>> = None;
-    for (k, cells) in range.rows().enumerate() {
-        let row = first_row + k as u64;
-        let mut fields: Vec<Cow<'_, str>> = lead.clone();
-        fields.extend(cells.iter().map(cell_text));
-        while fields.last().is_some_and(|f| f.trim().is_empty()) {
-            fields.pop();
+    // The row being assembled: its 0-based index and its cells by column.
+    let mut current: Option<u32> = None;
+    let mut fields: Vec<Cow<'_, str>> = Vec::new();
+    let mut row_bytes = 0usize;
+    let max_row = MAX_ROWS as u32 + 1;
+    let stop = |checker: Option<Checker<'_>>, row: u64, message: String| {
+        let mut c = checker.map(|c| c.out).unwrap_or_default();
+        c_fatal(&mut c, row, message)
+    };
+    loop {
+        let cell = match cells.next_cell() {
+            Ok(Some(c)) => c,
+            Ok(None) => break,
+            Err(e) => {
+                let row = current.map(|r| r as u64 + 1).unwrap_or(0);
+                return stop(
+                    checker,
+                    row,
+                    format!(
+                        "sheet \"{sheet_shown}\" could not be read ({}); save the workbook again as .xlsx",
+                        shown(&e.to_string())
+                    ),
+                );
+            }
+        };
+        let value = cell.get_value();
+        if matches!(value, DataRef::Empty) {
+            continue;
         }
-        match checker.as_mut() {
-            None => {
-                if fields.is_empty() {
-                    continue;
-                }
-                let headers: Vec<String> = fields.iter().map(|f| f.to_string()).collect();
-                match layout(&headers, options) {
-                    Ok(l) => checker = Some(Checker::new(l, *options, lookups)),
-                    Err(problems) => {
-                        let mut out = Checked {
-                            headers,
-                            ..Default::default()
-                        };
-                        for mut p in problems {
-                            p.row = row;
-                            out.error(p);
-                        }
-                        return out;
+        let (r, c) = cell.get_position();
+        let name = cell_name(r, c);
+        if c >= MAX_COLUMNS {
+            return stop(
+                checker,
+                r as u64 + 1,
+                format!(
+                    "sheet \"{sheet_shown}\": cell {name} is beyond column {MAX_COLUMNS}: an asset file has at most {MAX_COLUMNS} columns; delete what is right of column {} and save again",
+                    cell_name(0, MAX_COLUMNS - 1).trim_end_matches('1')
+                ),
+            );
+        }
+        if r >= max_row {
+            return stop(
+                checker,
+                r as u64 + 1,
+                format!(
+                    "sheet \"{sheet_shown}\": cell {name} is beyond row {max_row}: an asset file has at most {MAX_ROWS} assets under one header row; split it into smaller files"
+                ),
+            );
+        }
+        match current {
+            Some(cur) if r < cur => {
+                return stop(
+                    checker,
+                    r as u64 + 1,
+                    format!(
+                        "sheet \"{sheet_shown}\": cell {name} comes after row {} in the file; the sheet is not in row order: open it in a spreadsheet and save it again as .xlsx",
+                        cur as u64 + 1
+                    ),
+                );
+            }
+            Some(cur) if r > cur => {
+                match flush_row(&mut checker, cur as u64 + 1, &mut fields, options, lookups) {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        current = None;
+                        break;
                     }
+                    Err(out) => return *out,
                 }
+                fields.clear();
+                row_bytes = 0;
+                current = Some(r);
             }
-            Some(c) => {
-                c.row(row, &fields);
-                if c.out.row_count > MAX_ROWS as u64 {
-                    break;
-                }
-            }
+            Some(_) => {}
+            None => current = Some(r),
         }
+        let text = cell_text(value);
+        row_bytes += text.len();
+        if row_bytes > MAX_ROW_BYTES {
+            return stop(
+                checker,
+                r as u64 + 1,
+                format!(
+                    "sheet \"{sheet_shown}\": row {} holds more than {} KiB of text; this is not an asset list row",
+                    r as u64 + 1,
+                    MAX_ROW_BYTES / 1024
+                ),
+            );
+        }
+        let c = c as usize;
+        if fields.len() <= c {
+            fields.resize(c + 1, Cow::Borrowed(""));
+        }
+        fields[c] = text;
+    }
+    if let Some(cur) = current
+        && let Err(out) = flush_row(&mut checker, cur as u64 + 1, &mut fields, options, lookups)
+    {
+        return *out;
     }
     match checker {
         Some(c) => {
@@ -1448,44 +1649,216 @@ pub fn check_xlsx(bytes: &[u8], options: &ImportOptions, lookups: &Lookups<'_>) 
             out
         }
         None => fail(format!(
-            "sheet \"{sheet}\" is empty; give a header row and one row per asset"
+            "sheet \"{sheet_shown}\" is empty; give a header row and one row per asset"
         )),
     }
 }
 
-/// How many times its own size a workbook may expand to when unpacked (real workbooks
-/// compress text about 5 to 15 times).
-const MAX_EXPANSION: u64 = 40;
+/// How many times its packed size one XML part of a workbook may unpack to, once it is larger
+/// than 1 MB (real sheets compress text about 5 to 15 times).
+pub const MAX_EXPANSION: u64 = 40;
+/// Parts smaller than this may compress any amount.
+const RATIO_FLOOR: u64 = 1024 * 1024;
+/// The most one XML part may unpack to.
+pub const MAX_XML_PART: u64 = 256 * 1024 * 1024;
+/// The most all XML parts together may unpack to.
+pub const MAX_XML_TOTAL: u64 = 256 * 1024 * 1024;
+/// The most the shared strings part may unpack to (the reader keeps all of it in memory).
+pub const MAX_SHARED_STRINGS_XML: u64 = 96 * 1024 * 1024;
+/// The most shared strings a workbook may hold (declared or counted).
+pub const MAX_SHARED_STRINGS: u64 = 2_500_000;
 
-/// Refuses a workbook whose parts would unpack to far more than the file (a "ZIP bomb"),
-/// judged from the sizes its directory declares, before anything is unpacked.
-fn expands_too_far(bytes: &[u8], max_bytes: u64) -> Option<String> {
+fn mb(n: u64) -> u64 {
+    n / (1024 * 1024)
+}
+
+/// Counts the `<si>` elements of a shared strings part as it streams by.
+#[derive(Default)]
+struct SiCounter {
+    carry: Vec<u8>,
+    count: u64,
+    unique: Option<u64>,
+    head: Vec<u8>,
+}
+
+impl SiCounter {
+    fn feed(&mut self, chunk: &[u8]) {
+        if self.head.len() < 4096 {
+            let take = (4096 - self.head.len()).min(chunk.len());
+            self.head.extend_from_slice(&chunk[..take]);
+            if self.unique.is_none() {
+                self.unique = unique_count(&self.head);
+            }
+        }
+        let mut window = std::mem::take(&mut self.carry);
+        window.extend_from_slice(&chunk[..chunk.len().min(3)]);
+        for data in [&window[..], chunk] {
+            self.count += data
+                .windows(4)
+                .filter(|w| {
+                    (w[0] == b'<' || w[0] == b':')
+                        && &w[1..3] == b"si"
+                        && (w[3] == b'>' || w[3].is_ascii_whitespace() || w[3] == b'/')
+                })
+                .count() as u64;
+        }
+        // The last three bytes may start an element the next chunk ends.
+        let tail = chunk.len().saturating_sub(3);
+        self.carry = chunk[tail..].to_vec();
+    }
+}
+
+/// The `uniqueCount` the `<sst>` element declares (the reader reserves that many strings).
+fn unique_count(head: &[u8]) -> Option<u64> {
+    let at = head.windows(11).position(|w| w == b"uniqueCount")?;
+    let rest = &head[at + 11..];
+    let rest = rest
+        .iter()
+        .position(|b| b.is_ascii_digit())
+        .filter(|p| {
+            rest[..*p]
+                .iter()
+                .all(|b| b.is_ascii_whitespace() || b"='\"".contains(b))
+        })
+        .map(|p| &rest[p..])?;
+    let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+    if digits > 15 {
+        return Some(u64::MAX);
+    }
+    std::str::from_utf8(&rest[..digits]).ok()?.parse().ok()
+}
+
+/// Refuses a workbook whose XML would unpack to far more than an asset list (a "ZIP bomb"):
+/// first from the sizes its directory declares, then by unpacking each XML part without
+/// keeping it, stopping at the limit (a part may declare less than it holds). Each part is
+/// judged on its own: a large packed entry elsewhere (a picture, padding) raises nothing.
+fn expands_too_far(bytes: &[u8]) -> Option<String> {
+    let unreadable = |e: &dyn std::fmt::Display| {
+        format!(
+            "the workbook could not be read ({}); save it again as .xlsx",
+            shown(&e.to_string())
+        )
+    };
     let mut archive = match zip::ZipArchive::new(io::Cursor::new(bytes)) {
         Ok(a) => a,
-        Err(e) => {
+        Err(e) => return Some(unreadable(&e)),
+    };
+    let refuse = |name: &str, size: u64, packed: u64| -> Option<String> {
+        let name = shown(name);
+        if size > MAX_XML_PART {
             return Some(format!(
-                "the workbook could not be read ({e}); save it again as .xlsx"
+                "the workbook part {name} unpacks to {} MB, more than the {} MB an asset list needs; save the asset sheet alone as .xlsx or CSV",
+                mb(size),
+                mb(MAX_XML_PART)
             ));
         }
+        if size > RATIO_FLOOR && size > packed.saturating_mul(MAX_EXPANSION) {
+            return Some(format!(
+                "the workbook part {name} unpacks to {} MB, {} times its packed size (a list of assets compresses at most {MAX_EXPANSION} times); save the asset sheet alone as .xlsx or CSV",
+                mb(size),
+                size / packed.max(1)
+            ));
+        }
+        None
     };
-    let limit = (bytes.len() as u64).saturating_mul(MAX_EXPANSION).clamp(
-        64 * 1024 * 1024,
-        max_bytes
-            .saturating_mul(MAX_EXPANSION)
-            .max(64 * 1024 * 1024),
-    );
+    let is_xml = |name: &str| {
+        let n = name.to_ascii_lowercase();
+        n.ends_with(".xml") || n.ends_with(".rels")
+    };
+    let is_shared = |name: &str| name.to_ascii_lowercase().ends_with("sharedstrings.xml");
+    // From the directory, before anything is unpacked.
+    let mut parts = Vec::new();
     let mut total = 0u64;
     for i in 0..archive.len() {
-        if let Ok(f) = archive.by_index_raw(i) {
-            total = total.saturating_add(f.size());
+        let Ok(f) = archive.by_index_raw(i) else {
+            continue;
+        };
+        let name = match f.name() {
+            Ok(n) => n.into_owned(),
+            Err(e) => return Some(unreadable(&e)),
+        };
+        if !is_xml(&name) {
+            continue;
+        }
+        let (size, packed) = (f.size(), f.compressed_size());
+        if let Some(m) = refuse(&name, size, packed) {
+            return Some(m);
+        }
+        if is_shared(&name) && size > MAX_SHARED_STRINGS_XML {
+            return Some(shared_too_large(size));
+        }
+        total = total.saturating_add(size);
+        parts.push((i, name, packed));
+    }
+    if total > MAX_XML_TOTAL {
+        return Some(total_too_large(total));
+    }
+    // By unpacking, counting what comes out.
+    let mut total = 0u64;
+    let mut buf = vec![0u8; 64 * 1024];
+    for (i, name, packed) in parts {
+        let shared = is_shared(&name);
+        let cap = if shared {
+            MAX_SHARED_STRINGS_XML
+        } else {
+            MAX_XML_PART
+        };
+        let mut f = match archive.by_index(i) {
+            Ok(f) => f,
+            Err(e) => return Some(unreadable(&e)),
+        };
+        let mut size = 0u64;
+        let mut strings = SiCounter::default();
+        loop {
+            let n = match f.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) => return Some(unreadable(&e)),
+            };
+            size += n as u64;
+            if shared {
+                strings.feed(&buf[..n]);
+            }
+            if size > cap {
+                break;
+            }
+        }
+        if let Some(m) = refuse(&name, size, packed) {
+            return Some(m);
+        }
+        if shared {
+            if size > MAX_SHARED_STRINGS_XML {
+                return Some(shared_too_large(size));
+            }
+            let declared = strings.unique.unwrap_or(0);
+            if strings.count > MAX_SHARED_STRINGS || declared > MAX_SHARED_STRINGS {
+                return Some(format!(
+                    "the workbook holds more than {MAX_SHARED_STRINGS} different texts, far more than a list of assets; save the asset sheet alone as .xlsx or CSV"
+                ));
+            }
+        }
+        total += size;
+        if total > MAX_XML_TOTAL {
+            return Some(total_too_large(total));
         }
     }
-    (total > limit).then(|| {
-        format!(
-            "the workbook unpacks to {} MB, far more than a list of assets; save the asset sheet alone as .xlsx or CSV",
-            total / (1024 * 1024)
-        )
-    })
+    None
+}
+
+fn shared_too_large(size: u64) -> String {
+    format!(
+        "the workbook's texts (sharedStrings.xml) unpack to more than {} MB ({} MB or more), far more than a list of assets; save the asset sheet alone as .xlsx or CSV",
+        mb(MAX_SHARED_STRINGS_XML),
+        mb(size)
+    )
+}
+
+fn total_too_large(total: u64) -> String {
+    format!(
+        "the workbook unpacks to {} MB of XML, more than the {} MB a list of assets needs; save the asset sheet alone as .xlsx or CSV",
+        mb(total),
+        mb(MAX_XML_TOTAL)
+    )
 }
 
 /// Whether bytes are an XLSX (ZIP) file rather than CSV.
@@ -1810,6 +2183,42 @@ mod tests {
         assert_eq!(unneutralized("'-5"), "-5");
         assert_eq!(unneutralized("'quoted'"), "'quoted'");
         assert_eq!(unneutralized("plain"), "plain");
+    }
+
+    #[test]
+    fn empty_lines_leave_no_trace_behind_the_parser() {
+        let lines = 20_000_000u64;
+        let text = vec![b'\n'; lines as usize];
+        let mut c = Counted {
+            inner: &text[..],
+            read: 0,
+            newlines: Default::default(),
+            passed: 0,
+            max: u64::MAX,
+            over: false,
+            progress: None,
+            reported: 0,
+        };
+        let mut buf = vec![0u8; 256 * 1024];
+        let mut most = 0;
+        while c.read(&mut buf).unwrap() > 0 {
+            most = most.max(c.newlines.len() as u64);
+        }
+        assert!(most <= LINE_HORIZON + buf.len() as u64, "{most}");
+        assert_eq!(c.passed + c.newlines.len() as u64, lines);
+    }
+
+    #[test]
+    fn shown_values_are_cut_and_escaped() {
+        assert_eq!(shown("plain"), "plain");
+        assert_eq!(shown("a\nb\u{7}"), "a\\nb\\u{7}");
+        let s = shown(&"é".repeat(500));
+        assert_eq!(s.chars().count(), MAX_QUOTED);
+        assert!(s.ends_with('…'));
+        assert_eq!(shown(&"y".repeat(MAX_QUOTED)), "y".repeat(MAX_QUOTED));
+        assert_eq!(cell_name(0, 0), "A1");
+        assert_eq!(cell_name(1_048_575, 16_383), "XFD1048576");
+        assert_eq!(cell_name(9, 255), "IV10");
     }
 
     #[test]

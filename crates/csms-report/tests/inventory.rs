@@ -629,3 +629,218 @@ fn a_zip_bomb_is_refused_before_unpacking() {
         c.errors[0]
     );
 }
+
+// ---------------------------------------------------------------------------------------
+// Hostile files (security review of the asset import)
+
+const CT: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>"#;
+const RELS: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#;
+const WB: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Assets" sheetId="1" r:id="rId1"/></sheets></workbook>"#;
+const WBR: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#;
+
+/// A workbook written by hand: one sheet `Assets` with `rows` inside `<sheetData>`, and any
+/// other parts (name, content, stored instead of deflated).
+fn raw_book(rows: &str, extra: &[(&str, &[u8], bool)]) -> Vec<u8> {
+    use std::io::Write;
+    let mut out = std::io::Cursor::new(Vec::new());
+    {
+        let mut z = zip::ZipWriter::new(&mut out);
+        let deflated = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        let stored = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Stored);
+        for (name, text) in [
+            ("[Content_Types].xml", CT),
+            ("_rels/.rels", RELS),
+            ("xl/workbook.xml", WB),
+            ("xl/_rels/workbook.xml.rels", WBR),
+        ] {
+            z.start_file(name, deflated).unwrap();
+            z.write_all(text.as_bytes()).unwrap();
+        }
+        z.start_file("xl/worksheets/sheet1.xml", deflated).unwrap();
+        z.write_all(
+            br#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>"#,
+        )
+        .unwrap();
+        z.write_all(rows.as_bytes()).unwrap();
+        z.write_all(b"</sheetData></worksheet>").unwrap();
+        for (name, content, store) in extra {
+            z.start_file(*name, if *store { stored } else { deflated })
+                .unwrap();
+            z.write_all(content).unwrap();
+        }
+        z.finish().unwrap();
+    }
+    out.into_inner()
+}
+
+fn xlsx(bytes: &[u8]) -> Checked {
+    check_xlsx(bytes, &ImportOptions::default(), &Lookups::default())
+}
+
+fn text_cell(at: &str, text: &str) -> String {
+    format!(r#"<c r="{at}" t="inlineStr"><is><t>{text}</t></is></c>"#)
+}
+
+#[test]
+fn a_sparse_sheet_is_read_a_row_at_a_time_and_far_cells_are_refused() {
+    // Cells at A1 and XFD1048576 only: a dense grid would be 17 billion cells (the process
+    // aborted allocating ~550 GB); read a cell at a time, the far cell is named and refused.
+    let bytes = raw_book(
+        &format!(
+            r#"<row r="1">{}</row><row r="1048576">{}</row>"#,
+            text_cell("A1", "asset_tag"),
+            text_cell("XFD1048576", "x")
+        ),
+        &[],
+    );
+    assert!(bytes.len() < 4096, "{}", bytes.len());
+    let t = Instant::now();
+    let c = xlsx(&bytes);
+    assert!(t.elapsed() < Duration::from_secs(2));
+    let e = &places_and_first(&c);
+    assert!(
+        e.contains("cell XFD1048576 is beyond column 256: an asset file has at most 256 columns"),
+        "{e}"
+    );
+    // Within the columns but far down: named by its row.
+    let bytes = raw_book(
+        &format!(
+            r#"<row r="1">{}</row><row r="2">{}</row><row r="900000">{}</row>"#,
+            text_cell("A1", "asset_tag"),
+            text_cell("A2", "PLC-1"),
+            text_cell("B900000", "x")
+        ),
+        &[],
+    );
+    let e = places_and_first(&xlsx(&bytes));
+    assert!(e.contains("cell B900000 is beyond row 200001"), "{e}");
+    // Rows out of order (a spreadsheet never writes them so).
+    let bytes = raw_book(
+        &format!(
+            r#"<row r="1">{}</row><row r="3">{}</row><row r="2">{}</row>"#,
+            text_cell("A1", "asset_tag"),
+            text_cell("A3", "PLC-3"),
+            text_cell("A2", "PLC-2")
+        ),
+        &[],
+    );
+    let e = places_and_first(&xlsx(&bytes));
+    assert!(e.contains("cell A2 comes after row 3"), "{e}");
+    // Sparse but within bounds: empty rows and columns between cells read as empty.
+    let bytes = raw_book(
+        &format!(
+            r#"<row r="3">{}{}</row><row r="7">{}{}<c r="IV7" s="1"/><c r="XFD7" s="1"></c></row><row r="150000">{}</row>"#,
+            text_cell("A3", "asset_tag"),
+            text_cell("B3", "custom.far"),
+            text_cell("A7", "PLC-7"),
+            text_cell("B7", "right edge"),
+            text_cell("A150000", "PLC-150000")
+        ),
+        &[],
+    );
+    let c = xlsx(&bytes);
+    assert!(c.is_ok(), "{:?}", c.errors);
+    assert_eq!(c.rows, [7, 150000]);
+    assert_eq!(c.assets[0].custom["far"], "right edge");
+    assert_eq!(c.assets[1].asset_tag, "PLC-150000");
+}
+
+/// The first error's text, after checking that the file was refused.
+fn places_and_first(c: &Checked) -> String {
+    assert!(!c.is_ok());
+    assert!(c.assets.is_empty());
+    c.errors[0].to_string()
+}
+
+#[test]
+fn each_workbook_part_is_judged_on_its_own_expansion() {
+    // 20 MB of sheet XML packed about a thousand times, beside 3 MB of random bytes stored
+    // unpacked: over the whole archive the ratio looked modest; per part it is not.
+    let mut rows = String::from(
+        "<row r=\"1\"><c r=\"A1\" t=\"inlineStr\"><is><t>asset_tag</t></is></c></row>",
+    );
+    let filler = "<row><c><v>1</v></c></row>".repeat(1000);
+    while rows.len() < 20 * 1024 * 1024 {
+        rows.push_str(&filler);
+    }
+    let pad = noise(3 * 1024 * 1024, 7, |x| x as u8);
+    let bytes = raw_book(&rows, &[("xl/media/pad.bin", &pad, true)]);
+    let c = xlsx(&bytes);
+    let e = places_and_first(&c);
+    assert!(
+        e.contains("the workbook part xl/worksheets/sheet1.xml unpacks to 20 MB"),
+        "{e}"
+    );
+    // A declared string count the reader would reserve room for (uniqueCount): refused
+    // before the workbook is opened.
+    let sst = br#"<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" uniqueCount="999999999999"><si><t>asset_tag</t></si></sst>"#;
+    let bytes = raw_book(
+        r#"<row r="1"><c r="A1" t="s"><v>0</v></c></row>"#,
+        &[("xl/sharedStrings.xml", sst, false)],
+    );
+    let e = places_and_first(&xlsx(&bytes));
+    assert!(e.contains("more than 2500000 different texts"), "{e}");
+    // Shared strings read as before when they are honest.
+    let sst = br#"<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="2" uniqueCount="2"><si><t>asset_tag</t></si><si><t>PLC-1</t></si></sst>"#;
+    let bytes = raw_book(
+        r#"<row r="1"><c r="A1" t="s"><v>0</v></c></row><row r="2"><c r="A2" t="s"><v>1</v></c></row>"#,
+        &[("xl/sharedStrings.xml", sst, false)],
+    );
+    let c = xlsx(&bytes);
+    assert!(c.is_ok(), "{:?}", c.errors);
+    assert_eq!(c.assets[0].asset_tag, "PLC-1");
+}
+
+#[test]
+fn messages_quote_values_cut_and_escaped() {
+    let long = "x".repeat(100_000);
+    let owner = format!("evil\u{1b}[31m{}", "o".repeat(100_000));
+    let text = format!(
+        "asset_tag,owner,type,ip,mac\nPLC-1,{owner},serial console server {long},{long},{long}\n"
+    );
+    let c = check(&text);
+    assert!(!c.is_ok());
+    assert!(c.errors.len() >= 4, "{:?}", c.errors);
+    for e in &c.errors {
+        assert!(e.message.len() < 400, "{}: {}", e.column, e.message);
+        assert!(e.value.chars().count() <= 80);
+        assert!(!e.message.contains('\u{1b}'), "{}", e.message);
+    }
+    let m = &c
+        .errors
+        .iter()
+        .find(|e| e.column == "owner")
+        .unwrap()
+        .message;
+    assert!(m.starts_with("'evil\\u{1b}[31mooo"), "{m}");
+    assert!(m.contains("o…' is not a member"), "{m}");
+    // A header: the message lists the accepted names but quotes the header cut.
+    let c = check(&format!("asset_tag,{}\nPLC-1,a\n", &long[..30_000]));
+    let m = &c.errors[0].message;
+    assert!(m.len() < 2100 && m.contains("x…' is not a column"), "{m}");
+    assert!(c.errors[0].column.chars().count() <= 80);
+}
+
+#[test]
+fn empty_lines_are_counted_not_remembered() {
+    // Three million empty lines between the header and a bad row: the row is still named by
+    // its line (before, every line feed was kept until the next record: 8 bytes a line).
+    let mut text = String::from("asset_tag,type\n");
+    text.push_str(&"\n".repeat(3_000_000));
+    text.push_str("PLC-1,toaster\n\r\n\n");
+    text.push_str("PLC-2,\"two\nlines\"\nPLC-3,toaster\n");
+    let c = check(&text);
+    assert!(c.errors[1].message.starts_with("'two\\nlines' is not"));
+    assert_eq!(
+        places(&c),
+        [
+            (3_000_002, "type".to_owned()),
+            (3_000_005, "type".to_owned()),
+            (3_000_007, "type".to_owned())
+        ],
+        "{:?}",
+        c.errors
+    );
+}
