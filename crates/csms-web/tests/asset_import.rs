@@ -65,6 +65,14 @@ async fn count(store: &csms_store::Store) -> usize {
         .len()
 }
 
+/// The check token the preview carries (the file and the options checked).
+fn check_in(page: &str) -> String {
+    let at = page
+        .find("name=\"check\" value=\"")
+        .expect("the preview carries the check token");
+    page[at + 20..at + 20 + 64].to_owned()
+}
+
 fn sha_in(page: &str) -> String {
     let at = page
         .find("name=\"sha256\" value=\"")
@@ -106,12 +114,13 @@ async fn the_page_previews_errors_and_applies_all_or_nothing() {
     assert!(!page.contains("id=\"apply\""));
     // Applying it anyway (with its own hash) stores nothing either.
     let sha = sha_in(&page);
+    let check = check_in(&page);
     let (s, _, _) = upload(
         &app,
         "alpha",
         &writer,
         BAD.as_bytes(),
-        &[("action", "apply"), ("sha256", &sha)],
+        &[("action", "apply"), ("sha256", &sha), ("check", &check)],
     )
     .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
@@ -138,12 +147,61 @@ async fn the_page_previews_errors_and_applies_all_or_nothing() {
     assert!(page.contains("id=\"apply\""), "{page}");
     assert!(page.contains("反応器 PLC") && page.contains("192.168.10.20"));
     let sha = sha_in(&page);
+    let check = check_in(&page);
     let changed = GOOD.replace("HMI-1", "HMI-2");
     let (s, _, _) = upload(
         &app,
         "alpha",
         &writer,
         changed.as_bytes(),
+        &[("action", "apply"), ("sha256", &sha), ("check", &check)],
+    )
+    .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    assert_eq!(count(store).await, 0);
+    // The same file with other options than those checked: refused, naming the option.
+    let (s, _, page) = upload(
+        &app,
+        "alpha",
+        &writer,
+        GOOD.as_bytes(),
+        &[
+            ("action", "apply"),
+            ("sha256", &sha),
+            ("check", &check),
+            ("tag_from", "ip"),
+        ],
+    )
+    .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    assert!(
+        page.contains("The options changed since the check (where the asset tag comes from)"),
+        "{page}"
+    );
+    let (s, _, page) = upload(
+        &app,
+        "alpha",
+        &writer,
+        GOOD.as_bytes(),
+        &[
+            ("action", "apply"),
+            ("sha256", &sha),
+            ("check", &check),
+            ("keep_other", "1"),
+        ],
+    )
+    .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    assert!(
+        page.contains("keeping other columns as custom fields"),
+        "{page}"
+    );
+    // Without the token (the options unknown): refused as well.
+    let (s, _, _) = upload(
+        &app,
+        "alpha",
+        &writer,
+        GOOD.as_bytes(),
         &[("action", "apply"), ("sha256", &sha)],
     )
     .await;
@@ -154,7 +212,7 @@ async fn the_page_previews_errors_and_applies_all_or_nothing() {
         "alpha",
         &writer,
         GOOD.as_bytes(),
-        &[("action", "apply"), ("sha256", &sha)],
+        &[("action", "apply"), ("sha256", &sha), ("check", &check)],
     )
     .await;
     assert_eq!(s, StatusCode::SEE_OTHER, "{h:?}");
@@ -294,10 +352,80 @@ async fn the_api_checks_imports_and_exports() {
         )
         .await;
     assert_eq!(s, StatusCode::CONFLICT, "{body}");
+    // Only a SHA-256 is repeated back: anything else sent as one is not echoed.
+    let junk = "z".repeat(4000);
     let (s, _, body) = app
         .api_raw(
             Method::POST,
-            &format!("/api/v1/assets/import?dry_run=false&sha256={sha}"),
+            &format!("/api/v1/assets/import?sha256={junk}"),
+            &writer,
+            "text/csv",
+            GOOD.into(),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{body}");
+    let detail = body["detail"].as_str().unwrap();
+    assert!(!detail.contains("zzz") && detail.len() < 300, "{detail}");
+    let other = "0".repeat(64);
+    let (_, _, body) = app
+        .api_raw(
+            Method::POST,
+            &format!("/api/v1/assets/import?sha256={other}"),
+            &writer,
+            "text/csv",
+            GOOD.into(),
+        )
+        .await;
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("expected {other}")),
+        "{body}"
+    );
+    // The options are bound too: the token of a check with other options is refused.
+    let (_, _, checked) = app
+        .api_raw(Method::POST, path, &writer, "text/csv", GOOD.into())
+        .await;
+    let check = checked["check"].as_str().unwrap().to_owned();
+    assert_eq!(
+        checked["options"],
+        "tag_from=column;keep_other_columns=false"
+    );
+    let (s, _, body) = app
+        .api_raw(
+            Method::POST,
+            &format!("/api/v1/assets/import?keep_other_columns=true&check={check}"),
+            &writer,
+            "text/csv",
+            GOOD.into(),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{body}");
+    assert_eq!(problem_type(&body), "urn:opencsms:problem:options-changed");
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("keep_other_columns (checked with false, now true)"),
+        "{body}"
+    );
+    let (s, _, body) = app
+        .api_raw(
+            Method::POST,
+            &format!("/api/v1/assets/import?check={check}"),
+            &writer,
+            "text/csv",
+            GOOD.replace("HMI-1", "HMI-9").into(),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{body}");
+    assert_eq!(problem_type(&body), "urn:opencsms:problem:file-changed");
+    assert_eq!(count(&app.db.store).await, 0);
+    let (s, _, body) = app
+        .api_raw(
+            Method::POST,
+            &format!("/api/v1/assets/import?dry_run=false&sha256={sha}&check={check}"),
             &writer,
             "text/csv",
             GOOD.into(),
@@ -343,4 +471,30 @@ async fn the_api_checks_imports_and_exports() {
             .await;
         assert!(s.is_client_error(), "{s}");
     }
+}
+
+#[tokio::test]
+async fn long_values_do_not_grow_the_answer() {
+    // Values of 200 KB each: every message quotes them cut (the answer was hundreds
+    // of megabytes for a 48 MB file).
+    let app = app().await;
+    let writer = app.who("suzuki", &app.alpha, Some(Role::Contributor)).await;
+    let big = "\u{1b}".repeat(200 * 1024);
+    let mut file = String::from("asset_tag,owner,ip,mac,type\n");
+    for i in 0..20 {
+        file.push_str(&format!("PLC-{i},{big},{big},{big},{big}\n"));
+    }
+    let (s, _, body) = app
+        .api_raw(
+            Method::POST,
+            "/api/v1/assets/import?dry_run=true",
+            &writer,
+            "text/csv",
+            file.into(),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    let size = body.to_string().len();
+    assert!(size < 256 * 1024, "{size} bytes");
+    assert!(body["errors"].as_array().unwrap().len() >= 60, "{body}");
 }

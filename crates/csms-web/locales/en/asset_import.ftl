@@ -36,3 +36,7 @@ asset-import-format-rows = One header row, then one row per asset. Column names 
 asset-import-format-values = Several IP addresses, MAC addresses or protocols are separated by ";" (e.g. Modbus/TCP 502;HTTPS 443); the n-th IP and the n-th MAC form one network interface. sl_c is seven levels, FR1 to FR7 (3,3,2,2,1,1,3). owner is a member's user name, system and zone are names that exist already. Empty cells take the defaults (type other, criticality medium, lifecycle in_operation).
 asset-import-format-adds = An import adds assets: a tag the organization already uses is an error, like a tag given twice in the file. The export writes this same layout.
 asset-import-format-columns = Accepted columns:
+asset-import-options-changed = The options changed since the check ({ $what }). Check the file again with these options, then import.
+asset-import-option-tag-from = where the asset tag comes from
+asset-import-option-keep-other = keeping other columns as custom fields
+asset-import-option-both = where the asset tag comes from, and keeping other columns as custom fields

@@ -36,3 +36,7 @@ asset-import-format-rows = 1 行目が見出し、2 行目以降が 1 行 1 資�
 asset-import-format-values = IP アドレス・MAC アドレス・プロトコルが複数あるときは「;」で区切ります（例: Modbus/TCP 502;HTTPS 443）。n 番目の IP と n 番目の MAC が 1 つのネットワークインターフェースになります。sl_c は FR1〜FR7 の 7 つのレベル（3,3,2,2,1,1,3）です。owner はメンバーのユーザー名、system と zone は登録済みの名前です。空欄は既定値（種別 other、重要度 medium、ライフサイクル in_operation）になります。
 asset-import-format-adds = 一括登録は資産を追加します。組織で使用中の資産番号は、ファイル内の重複と同様に誤りとなります。エクスポートも同じ形式で出力します。
 asset-import-format-columns = 使用できる列:
+asset-import-options-changed = 確認した後でオプションが変更されました（{ $what }）。このオプションでファイルをもう一度確認してから登録してください。
+asset-import-option-tag-from = 資産タグの取得元
+asset-import-option-keep-other = その他の列をカスタムフィールドとして保持する設定
+asset-import-option-both = 資産タグの取得元、その他の列をカスタムフィールドとして保持する設定

@@ -37,6 +37,77 @@ pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
+/// How a check was asked for, as the check token binds it: `tag_from=column;keep_other_columns=false`.
+pub(crate) fn options_key(tag_from: TagFrom, keep_other_columns: bool) -> String {
+    let t = match tag_from {
+        TagFrom::Column => "column",
+        TagFrom::Ip => "ip",
+    };
+    format!("tag_from={t};keep_other_columns={keep_other_columns}")
+}
+
+/// The token a check answers and an import sends back: the SHA-256 (hex) over the file's
+/// SHA-256 and the options, so an import applies exactly the file and the options checked.
+pub(crate) fn check_token(
+    file_sha256: &str,
+    tag_from: TagFrom,
+    keep_other_columns: bool,
+) -> String {
+    sha256_hex(
+        format!(
+            "{}\n{}",
+            file_sha256.to_ascii_lowercase(),
+            options_key(tag_from, keep_other_columns)
+        )
+        .as_bytes(),
+    )
+}
+
+/// Options that differ from those checked: (name, value checked, value now).
+pub(crate) type OptionChanges = Vec<(&'static str, String, String)>;
+
+/// What differs between the check that answered `token` and this import (same file): the
+/// options named with the value checked and the value now, or None when they are the same.
+/// `Err(())` when no options make the token (another file was checked, or the token is wrong).
+pub(crate) fn options_changed(
+    token: &str,
+    file_sha256: &str,
+    tag_from: TagFrom,
+    keep_other_columns: bool,
+) -> Result<Option<OptionChanges>, ()> {
+    let token = token.trim();
+    for t in [TagFrom::Column, TagFrom::Ip] {
+        for k in [false, true] {
+            if !check_token(file_sha256, t, k).eq_ignore_ascii_case(token) {
+                continue;
+            }
+            let mut changed = Vec::new();
+            let name = |t: TagFrom| if t == TagFrom::Ip { "ip" } else { "column" };
+            if t != tag_from {
+                changed.push(("tag_from", name(t).to_owned(), name(tag_from).to_owned()));
+            }
+            if k != keep_other_columns {
+                changed.push((
+                    "keep_other_columns",
+                    k.to_string(),
+                    keep_other_columns.to_string(),
+                ));
+            }
+            return Ok((!changed.is_empty()).then_some(changed));
+        }
+    }
+    Err(())
+}
+
+/// Whether a text is a SHA-256 in hex (only then is it repeated in a message).
+pub(crate) fn is_sha256_hex(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// At most one workbook is checked at a time: a workbook is held whole in memory and
+/// unpacked, so checks side by side would multiply the memory a check may take.
+static XLSX_CHECKS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
+
 /// Checks an import file against the organization's inventory, on the blocking pool.
 pub(crate) async fn check_file(
     state: &AppState,
@@ -51,7 +122,22 @@ pub(crate) async fn check_file(
         keep_other_columns,
         max_bytes: IMPORT_LIMIT as u64,
     };
+    let xlsx = inv::is_xlsx(&bytes);
+    let permit = if xlsx {
+        Some(XLSX_CHECKS.acquire().await.map_err(|e| {
+            tracing::error!(error = %e, "asset import check gate closed");
+            Problem::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "Unavailable",
+                "the server is not checking workbooks now; try again",
+            )
+        })?)
+    } else {
+        None
+    };
     let checked = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
         let map = |v: &[(Uuid, String)]| v.iter().map(|(id, n)| (n.clone(), *id)).collect();
         let taken = |t: &str| names.tags.contains(t);
         let lookups = Lookups {
@@ -60,7 +146,7 @@ pub(crate) async fn check_file(
             members: map(&names.members),
             tag_taken: Some(&taken),
         };
-        let checked = if inv::is_xlsx(&bytes) {
+        let checked = if xlsx {
             inv::check_xlsx(&bytes, &options, &lookups)
         } else {
             inv::check_csv(&bytes[..], &options, &lookups, None)
@@ -205,6 +291,12 @@ impl From<&FileProblem> for FileProblemDto {
 pub struct ImportPreview {
     /// The SHA-256 of the file (hex): send it back as `sha256` to apply exactly this file.
     pub sha256: String,
+    /// The check token (hex): the SHA-256 over the file's SHA-256 and the options checked
+    /// (`tag_from`, `keep_other_columns`). Send it back as `check` to import exactly this file
+    /// with exactly these options.
+    pub check: String,
+    /// The options checked: `tag_from=column;keep_other_columns=false`.
+    pub options: String,
     /// Rows read (without the header and empty rows).
     pub rows: u64,
     /// Assets ready to import (0 when there are errors).
@@ -221,8 +313,10 @@ pub struct ImportPreview {
     pub warnings: Vec<FileProblemDto>,
 }
 
-fn preview_of(c: &Checked, sha256: String, stored: u64) -> ImportPreview {
+fn preview_of(c: &Checked, sha256: String, options: (TagFrom, bool), stored: u64) -> ImportPreview {
     ImportPreview {
+        check: check_token(&sha256, options.0, options.1),
+        options: options_key(options.0, options.1),
         sha256,
         rows: c.row_count,
         assets: c.assets.len() as u64,
@@ -250,6 +344,9 @@ pub struct ImportParams {
     pub keep_other_columns: Option<bool>,
     /// The SHA-256 a dry run answered: the import is refused (409) when the file differs.
     pub sha256: Option<String>,
+    /// The check token a dry run answered: the import is refused (409) when the file or the
+    /// options (`tag_from`, `keep_other_columns`) differ from the ones checked.
+    pub check: Option<String>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -282,7 +379,7 @@ fn bad(detail: impl Into<String>) -> Problem {
         (status = 400, body = ProblemDto, content_type = "application/problem+json"),
         (status = 401, body = ProblemDto, content_type = "application/problem+json"),
         (status = 403, body = ProblemDto, content_type = "application/problem+json"),
-        (status = 409, description = "The file differs from the one previewed (sha256)", body = ProblemDto, content_type = "application/problem+json"),
+        (status = 409, description = "The file or the options differ from the ones previewed (sha256, check)", body = ProblemDto, content_type = "application/problem+json"),
         (status = 413, description = "Larger than 50 MB", body = ProblemDto, content_type = "application/problem+json"),
         (status = 415, description = "Sent as a form; send the file itself", body = ProblemDto, content_type = "application/problem+json"),
         (status = 422, description = "The file has errors; `errors` lists them by row and column and nothing was stored", body = ImportPreview, content_type = "application/problem+json")),
@@ -329,26 +426,55 @@ pub async fn import_assets(
         }
     })?;
     let sha256 = sha256_hex(&bytes);
-    if let Some(expected) = p.sha256.as_deref()
-        && !expected.trim().eq_ignore_ascii_case(&sha256)
-    {
-        return Err(Problem::new(
+    let keep = p.keep_other_columns.unwrap_or(false);
+    let file_changed = |expected: Option<&str>| {
+        let expected = match expected.map(str::trim).filter(|e| is_sha256_hex(e)) {
+            Some(e) => format!(", expected {}", e.to_ascii_lowercase()),
+            None => String::new(),
+        };
+        Problem::new(
             StatusCode::CONFLICT,
             "file-changed",
             "File changed",
             format!(
-                "the file differs from the one checked (SHA-256 {sha256}, expected {}); check it again and apply what the new check shows",
-                expected.trim()
+                "the file differs from the one checked (SHA-256 {sha256}{expected}); check it again and apply what the new check shows"
             ),
-        ));
+        )
+    };
+    if let Some(expected) = p.sha256.as_deref()
+        && !expected.trim().eq_ignore_ascii_case(&sha256)
+    {
+        return Err(file_changed(Some(expected)));
     }
-    let keep = p.keep_other_columns.unwrap_or(false);
+    if let Some(token) = p.check.as_deref() {
+        match options_changed(token, &sha256, tag_from, keep) {
+            Ok(None) => {}
+            Ok(Some(changed)) => {
+                let what: Vec<String> = changed
+                    .iter()
+                    .map(|(name, then, now)| format!("{name} (checked with {then}, now {now})"))
+                    .collect();
+                return Err(Problem::new(
+                    StatusCode::CONFLICT,
+                    "options-changed",
+                    "Options changed",
+                    format!(
+                        "the options differ from the ones checked: {}; check the file again with these options and apply what the new check shows",
+                        what.join(", ")
+                    ),
+                ));
+            }
+            Err(()) => return Err(file_changed(None)),
+        }
+    }
     let (checked, _) = check_file(&state, org.id, bytes, tag_from, keep).await?;
     if !checked.is_ok() {
-        let preview = preview_of(&checked, sha256, 0);
+        let preview = preview_of(&checked, sha256, (tag_from, keep), 0);
         return Err(Problem {
             extra: Some(json!({
                 "sha256": preview.sha256,
+                "check": preview.check,
+                "options": preview.options,
                 "rows": preview.rows,
                 "assets": 0,
                 "stored": 0,
@@ -374,9 +500,9 @@ pub async fn import_assets(
         });
     }
     if p.dry_run.unwrap_or(false) {
-        return Ok(Json(preview_of(&checked, sha256, 0)).into_response());
+        return Ok(Json(preview_of(&checked, sha256, (tag_from, keep), 0)).into_response());
     }
-    let mut preview = preview_of(&checked, sha256, 0);
+    let mut preview = preview_of(&checked, sha256, (tag_from, keep), 0);
     let summary = state
         .store()
         .import_assets(&caller.actor(), org.id, checked.assets)
@@ -406,14 +532,20 @@ pub async fn export_assets(
         "xlsx" => true,
         other => {
             return Err(bad(format!(
-                "format '{other}' is not known; use csv or xlsx"
+                "format '{}' is not known; use csv or xlsx",
+                inv::shown(other)
             )));
         }
     };
     let lang = match p.lang.as_deref().unwrap_or("en") {
         "ja" => "ja",
         "en" => "en",
-        other => return Err(bad(format!("lang '{other}' is not known; use en or ja"))),
+        other => {
+            return Err(bad(format!(
+                "lang '{}' is not known; use en or ja",
+                inv::shown(other)
+            )));
+        }
     };
     export_response(&state, &caller, xlsx, lang).await
 }

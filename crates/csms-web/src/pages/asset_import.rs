@@ -17,7 +17,8 @@ use csms_report::inventory::{self as inv, Checked, TagFrom};
 
 use crate::AppState;
 use crate::api::asset_import::{
-    IMPORT_LIMIT, PREVIEW_ROWS, check_file, download, export_response, sha256_hex,
+    IMPORT_LIMIT, PREVIEW_ROWS, check_file, check_token, download, export_response,
+    options_changed, sha256_hex,
 };
 use crate::authz::Caller;
 use crate::pages::org::org_of;
@@ -63,6 +64,8 @@ fn row_view(row: u64, a: &NewAsset) -> RowView {
 pub struct PreviewView {
     pub file_name: String,
     pub sha256: String,
+    /// The check token: the file and the options checked (sent back by "Import").
+    pub check: String,
     pub rows: u64,
     pub assets: usize,
     pub by_type: Vec<(&'static str, u64)>,
@@ -127,6 +130,7 @@ struct Form {
     tag_from_ip: bool,
     keep_other: bool,
     sha256: String,
+    check: String,
     apply: bool,
 }
 
@@ -154,6 +158,7 @@ async fn read_form(mut multipart: Multipart) -> Result<Form, (StatusCode, String
                     "tag_from" => f.tag_from_ip = text() == "ip",
                     "keep_other" => f.keep_other = !bytes.is_empty(),
                     "sha256" => f.sha256 = text(),
+                    "check" => f.check = text(),
                     "action" => f.apply = text() == "apply",
                     _ => {}
                 }
@@ -171,10 +176,11 @@ async fn read_form(mut multipart: Multipart) -> Result<Form, (StatusCode, String
     Ok(f)
 }
 
-fn preview_of(file_name: String, sha256: String, c: &Checked) -> PreviewView {
+fn preview_of(file_name: String, sha256: String, check: String, c: &Checked) -> PreviewView {
     PreviewView {
         file_name,
         sha256,
+        check,
         rows: c.row_count,
         assets: c.assets.len(),
         by_type: c.by_type.iter().map(|(k, v)| (*k, *v)).collect(),
@@ -265,6 +271,34 @@ pub async fn import(
     } else {
         TagFrom::Column
     };
+    if form.apply {
+        // The options must be those checked too (the token binds both).
+        let msg = match options_changed(&form.check, &sha256, tag_from, form.keep_other) {
+            Ok(None) => None,
+            Ok(Some(changed)) => {
+                let tag = changed.iter().any(|c| c.0 == "tag_from");
+                let keep = changed.iter().any(|c| c.0 == "keep_other_columns");
+                let what = match (tag, keep) {
+                    (true, true) => tr.t("asset-import-option-both"),
+                    (true, false) => tr.t("asset-import-option-tag-from"),
+                    _ => tr.t("asset-import-option-keep-other"),
+                };
+                Some(tr.t1("asset-import-options-changed", "what", what))
+            }
+            Err(()) => Some(tr.t("asset-import-changed")),
+        };
+        if let Some(msg) = msg {
+            return page(
+                &state,
+                &caller,
+                StatusCode::CONFLICT,
+                flags,
+                None,
+                Some(msg),
+            )
+            .await;
+        }
+    }
     let checked = match check_file(&state, org.id, bytes, tag_from, form.keep_other).await {
         Ok((c, _)) => c,
         Err(p) => return p.into_response(),
@@ -275,7 +309,8 @@ pub async fn import(
         } else {
             StatusCode::UNPROCESSABLE_ENTITY
         };
-        let preview = preview_of(form.file_name, sha256, &checked);
+        let check = check_token(&sha256, tag_from, form.keep_other);
+        let preview = preview_of(form.file_name, sha256, check, &checked);
         return page(&state, &caller, status, flags, Some(preview), None).await;
     }
     let count = checked.assets.len();
