@@ -548,6 +548,44 @@ impl ImportSummary {
     }
 }
 
+/// The SHA-256 (hex) of a whole import file, as [`ImportSummary::file_sha256`] names it.
+pub fn file_sha256(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(bytes))
+}
+
+/// Reads through to `inner`, hashing every byte that passes: the SHA-256 of a file read as a
+/// stream (an import checked a row at a time), for [`ImportSummary::file_sha256`].
+pub struct Sha256Reader<R> {
+    inner: R,
+    hasher: sha2::Sha256,
+}
+
+impl<R> Sha256Reader<R> {
+    pub fn new(inner: R) -> Self {
+        use sha2::Digest;
+        Sha256Reader {
+            inner,
+            hasher: sha2::Sha256::new(),
+        }
+    }
+
+    /// The SHA-256 (hex) of what was read so far.
+    pub fn hex(&self) -> String {
+        use sha2::Digest;
+        hex::encode(self.hasher.clone().finalize())
+    }
+}
+
+impl<R: std::io::Read> std::io::Read for Sha256Reader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        use sha2::Digest;
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        Ok(n)
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // Validation
 
@@ -1375,6 +1413,14 @@ mod tests {
             v["file_sha256"],
             "ab".repeat(32),
             "the trail names the file"
+        );
+        let text = b"asset_tag\nPLC-1\n".repeat(10_000);
+        let mut r = Sha256Reader::new(&text[..]);
+        std::io::copy(&mut r, &mut std::io::sink()).unwrap();
+        assert_eq!(r.hex(), file_sha256(&text));
+        assert_eq!(
+            file_sha256(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
     }
 

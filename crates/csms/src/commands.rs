@@ -895,25 +895,31 @@ pub async fn assets(settings: &Settings, c: AssetsCommand) -> anyhow::Result<()>
                     .with_context(|| format!("cannot open {}", file.display()))?,
                 &mut head,
             )?;
+            // The file's SHA-256 names exactly which file was checked and imported.
+            let file_sha256;
             let checked = if inv::is_xlsx(&head[..n]) {
                 let bytes = std::fs::read(&file)
                     .with_context(|| format!("cannot read {}", file.display()))?;
+                file_sha256 = csms_domain::inventory::file_sha256(&bytes);
                 inv::check_xlsx(&bytes, &options, &lookups)
             } else {
                 let f = std::fs::File::open(&file)
                     .with_context(|| format!("cannot open {}", file.display()))?;
+                let mut f = csms_domain::inventory::Sha256Reader::new(std::io::BufReader::new(f));
                 let mut report = |bytes: u64, rows: u64| {
                     bar.update(
                         bytes,
                         &format!("{} of {}, {rows} rows", megabytes(bytes), megabytes(size)),
                     );
                 };
-                inv::check_csv(
-                    std::io::BufReader::new(f),
-                    &options,
-                    &lookups,
-                    Some(&mut report),
-                )
+                let checked = inv::check_csv(&mut f, &options, &lookups, Some(&mut report));
+                // A good file was read to its end (a refused one is not imported).
+                if checked.is_ok() {
+                    std::io::copy(&mut f, &mut std::io::sink())
+                        .with_context(|| format!("cannot read {}", file.display()))?;
+                }
+                file_sha256 = f.hex();
+                checked
             };
             bar.done(&format!("{} rows checked", checked.row_count));
             if !checked.is_ok() {
@@ -946,7 +952,7 @@ pub async fn assets(settings: &Settings, c: AssetsCommand) -> anyhow::Result<()>
                 .collect();
             if dry_run {
                 println!(
-                    "{}: {} assets ready to import ({}); nothing stored (--dry-run).",
+                    "{}: {} assets ready to import ({}); nothing stored (--dry-run). File SHA-256 {file_sha256}.",
                     file.display(),
                     checked.assets.len(),
                     by_type.join(", ")
@@ -964,12 +970,13 @@ pub async fn assets(settings: &Settings, c: AssetsCommand) -> anyhow::Result<()>
             bar.done(&format!("{total} assets"));
             store.close().await;
             println!(
-                "Imported {} assets into {} in {:.1} s ({}); trail record asset_import {}.",
+                "Imported {} assets into {} in {:.1} s ({}); trail record asset_import {}; file SHA-256 {}.",
                 summary.count,
                 o.slug,
                 started.elapsed().as_secs_f64(),
                 by_type.join(", "),
-                summary.id
+                summary.id,
+                file_sha256
             );
         }
         AssetsCommand::Export {
