@@ -498,3 +498,33 @@ async fn long_values_do_not_grow_the_answer() {
     assert!(size < 256 * 1024, "{size} bytes");
     assert!(body["errors"].as_array().unwrap().len() >= 60, "{body}");
 }
+
+#[tokio::test]
+async fn workbooks_are_checked_one_at_a_time_and_each_is_answered() {
+    // Checks of workbooks wait for one another (one unpacked at a time) and each releases its
+    // turn: side by side and after one another, every request is answered.
+    let app = app().await;
+    let writer = app.who("suzuki", &app.alpha, Some(Role::Contributor)).await;
+    let book = csms_report::inventory::template_xlsx("en").unwrap();
+    let path = "/api/v1/assets/import?dry_run=true";
+    let send = || {
+        app.api_raw(
+            Method::POST,
+            path,
+            &writer,
+            csms_report::inventory::XLSX_TYPE,
+            book.clone(),
+        )
+    };
+    let all = tokio::time::timeout(std::time::Duration::from_secs(60), async {
+        let (a, b, c) = tokio::join!(send(), send(), send());
+        let d = send().await;
+        [a, b, c, d]
+    })
+    .await
+    .expect("every check is answered");
+    for (s, _, body) in all {
+        assert_eq!(s, StatusCode::OK, "{body}");
+        assert_eq!(body["assets"], 1);
+    }
+}
