@@ -1691,17 +1691,31 @@ impl Store {
         org_id: Uuid,
         assets: Vec<NewAsset>,
     ) -> Result<ImportSummary> {
-        self.import_assets_with_progress(actor, org_id, assets, &mut |_| {})
+        self.import_assets_with_progress(actor, org_id, assets, None, &mut |_| {})
             .await
     }
 
-    /// [`Store::import_assets`], telling `progress` how many assets are inserted so far (the
-    /// command line draws a progress bar with it).
+    /// [`Store::import_assets`] of the assets read from a file: the trail record names the
+    /// file's SHA-256, so it says exactly which file was imported.
+    pub async fn import_assets_from_file(
+        &self,
+        actor: &Actor,
+        org_id: Uuid,
+        assets: Vec<NewAsset>,
+        file_sha256: &str,
+    ) -> Result<ImportSummary> {
+        self.import_assets_with_progress(actor, org_id, assets, Some(file_sha256), &mut |_| {})
+            .await
+    }
+
+    /// [`Store::import_assets`] (of a file, when `file_sha256` is given), telling `progress`
+    /// how many assets are inserted so far (the command line draws a progress bar with it).
     pub async fn import_assets_with_progress(
         &self,
         actor: &Actor,
         org_id: Uuid,
         assets: Vec<NewAsset>,
+        file_sha256: Option<&str>,
         progress: &mut (dyn FnMut(usize) + Send),
     ) -> Result<ImportSummary> {
         if assets.is_empty() {
@@ -1789,7 +1803,7 @@ impl Store {
             }
         }
         progress(valid.len());
-        let summary = ImportSummary::of(new_id(), &valid);
+        let summary = ImportSummary::of(new_id(), &valid).from_file(file_sha256);
         trail::append(
             &mut tx,
             self,

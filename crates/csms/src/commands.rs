@@ -965,7 +965,13 @@ pub async fn assets(settings: &Settings, c: AssetsCommand) -> anyhow::Result<()>
             let mut report =
                 |done: usize| bar.update(done as u64, &format!("{done} of {total} assets"));
             let summary = store
-                .import_assets_with_progress(&cli_actor(), o.id, checked.assets, &mut report)
+                .import_assets_with_progress(
+                    &cli_actor(),
+                    o.id,
+                    checked.assets,
+                    Some(&file_sha256),
+                    &mut report,
+                )
                 .await?;
             bar.done(&format!("{total} assets"));
             store.close().await;

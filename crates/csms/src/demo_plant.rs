@@ -64,7 +64,14 @@ const SYSTEMS: &[(&str, &str, &str, Criticality)] = &[
 ];
 
 /// (key, name, system key, description, SL-T).
-const ZONES: &[(&str, &str, Option<&str>, &str, [u8; 7])] = &[
+type ZoneRow = (
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+    &'static str,
+    [u8; 7],
+);
+const ZONES: &[ZoneRow] = &[
     (
         "enterprise",
         "Z00 業務ネットワーク / Enterprise network",

@@ -502,10 +502,10 @@ pub async fn import_assets(
     if p.dry_run.unwrap_or(false) {
         return Ok(Json(preview_of(&checked, sha256, (tag_from, keep), 0)).into_response());
     }
-    let mut preview = preview_of(&checked, sha256, (tag_from, keep), 0);
+    let mut preview = preview_of(&checked, sha256.clone(), (tag_from, keep), 0);
     let summary = state
         .store()
-        .import_assets(&caller.actor(), org.id, checked.assets)
+        .import_assets_from_file(&caller.actor(), org.id, checked.assets, &sha256)
         .await?;
     preview.stored = summary.count as u64;
     Ok((StatusCode::CREATED, Json(preview)).into_response())

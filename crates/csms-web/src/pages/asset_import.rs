@@ -316,7 +316,7 @@ pub async fn import(
     let count = checked.assets.len();
     match state
         .store()
-        .import_assets(&caller.actor(), org.id, checked.assets)
+        .import_assets_from_file(&caller.actor(), org.id, checked.assets, &sha256)
         .await
     {
         Ok(_) => {
