@@ -227,6 +227,14 @@ fn same_origin(headers: &HeaderMap) -> bool {
 const FORM_LIMIT: usize = 1 << 20;
 
 /// The guard: see the module documentation.
+/// Routes that answer the same to everyone and never look at the caller: static assets, health
+/// and metrics. Their requests do not read, touch or expire the session, so a page's
+/// stylesheets fetched in parallel with the page cannot race it (an idle session expiring on a
+/// stylesheet request would lose the "session expired" notice of the page itself).
+fn identity_free(matched: Option<&str>) -> bool {
+    matches!(matched, Some("/assets/{*path}" | "/healthz" | "/metrics"))
+}
+
 pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let path = req.uri().path().to_owned();
     let api = is_api(&path);
@@ -270,7 +278,9 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
                 Err(e) => return Problem::from(e).into_response(),
             }
         }
-    } else if let Some(secret) = cookie(req.headers(), session_cookie_name(config.secure_cookies)) {
+    } else if !identity_free(matched.as_deref())
+        && let Some(secret) = cookie(req.headers(), session_cookie_name(config.secure_cookies))
+    {
         match store.session_by_secret(secret).await {
             Ok(Some(s)) => {
                 let now = csms_domain::time::now();
