@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
 use csms_domain::Uuid;
@@ -23,7 +23,7 @@ use serde::Deserialize;
 
 use super::auth::NoticeQuery;
 use super::org::{org_of, store_error};
-use super::{Ctx, error_page, render};
+use super::{Ctx, download, error_page, render};
 use crate::AppState;
 use crate::authz::{Caller, Perm};
 use crate::charts;
@@ -1841,18 +1841,6 @@ async fn export_data(
         rows,
         summary,
     })
-}
-
-fn download(bytes: Vec<u8>, mime: &'static str, name: &str) -> Response {
-    let mut res = bytes.into_response();
-    let h = res.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));
-    // ASCII file name (the assessment id) so no header escaping is needed.
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    res
 }
 
 pub async fn export_xlsx(

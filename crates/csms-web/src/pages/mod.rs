@@ -217,6 +217,19 @@ impl Ctx {
     }
 }
 
+/// A file to download (`Content-Disposition: attachment`, never cached). `name` is ASCII built
+/// by the server (a slug, a date, an id), so it needs no header escaping.
+pub(crate) fn download(bytes: Vec<u8>, mime: &'static str, name: &str) -> Response {
+    let mut res = bytes.into_response();
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
+}
+
 /// Renders a template as an HTML response.
 pub fn render(t: &impl Template) -> Response {
     match t.render() {

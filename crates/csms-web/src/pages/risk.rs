@@ -701,7 +701,8 @@ async fn load_all(state: &AppState, org_id: Uuid) -> Result<Loaded, StoreError> 
     })
 }
 
-fn fail(caller: &Caller, e: &StoreError) -> Response {
+/// The error page of a store error (also used by [`super::risk_docs`]).
+pub(crate) fn fail(caller: &Caller, e: &StoreError) -> Response {
     let (status, _) = store_error(&caller.tr, e);
     let key = match e {
         StoreError::NotFound { .. } => "error-not-found",

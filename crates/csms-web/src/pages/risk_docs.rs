@@ -8,7 +8,7 @@ use askama::Template;
 use axum::Extension;
 use axum::Form;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use csms_domain::Uuid;
 use csms_domain::assessment::Outcome;
@@ -22,9 +22,10 @@ use csms_store::StoreError;
 use csms_store::inventory::AssetFilter;
 use serde::Deserialize;
 
+pub(crate) use super::download;
 use super::org::{org_of, store_error};
 use super::risk::{
-    Methods, RegisterQuery, kind_label, level_class, level_label, named_assets, pick, today,
+    Methods, RegisterQuery, fail, kind_label, level_class, level_label, named_assets, pick, today,
     treatment_label, trigger_label, zone_assets,
 };
 use super::{Ctx, error_page, render};
@@ -63,29 +64,6 @@ pub(crate) fn routes() -> Vec<Route> {
         route!(GET, "/o/{org}/zones/{id}/crs", OrgRead, get(crs_page)),
         route!(GET, "/o/{org}/zones/{id}/crs.xlsx", OrgRead, get(crs_xlsx)),
     ]
-}
-
-fn fail(caller: &Caller, e: &StoreError) -> Response {
-    let (status, _) = store_error(&caller.tr, e);
-    let key = match e {
-        StoreError::NotFound { .. } => "error-not-found",
-        StoreError::Locked(_) => "error-locked",
-        StoreError::Conflict { .. } => "error-conflict-page",
-        StoreError::Invalid(_) => "error-invalid-page",
-        _ => "error-internal-page",
-    };
-    error_page(caller, status, key)
-}
-
-pub(crate) fn download(bytes: Vec<u8>, mime: &'static str, name: &str) -> Response {
-    let mut res = bytes.into_response();
-    let h = res.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    res
 }
 
 pub(crate) const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
