@@ -6,10 +6,13 @@
 
 pub mod assessment;
 pub mod auth;
+pub mod control;
+pub mod document;
 pub mod inventory;
 pub mod org;
 pub mod register;
 pub mod risk;
+pub mod soa;
 pub mod time;
 pub mod trail;
 pub mod zone;

@@ -27,7 +27,7 @@ use crate::db::{Ts, Tx, on};
 use crate::{Result, Store, StoreError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Col {
+pub(crate) enum Col {
     Uuid,
     Text,
     Int,
@@ -35,17 +35,31 @@ enum Col {
     Time,
 }
 
-struct Table {
-    name: &'static str,
-    key: &'static str,
-    columns: &'static [(&'static str, Col)],
+/// A table a backup carries: its name, the column it is ordered by, and its columns.
+pub(crate) struct Table {
+    pub(crate) name: &'static str,
+    pub(crate) key: &'static str,
+    pub(crate) columns: &'static [(&'static str, Col)],
 }
 
 use Col::*;
 
-/// Every table of the schema, parents before children. A test checks that this list matches
-/// the schema, so a new table cannot be left out of backups.
-const TABLES: &[Table] = &[
+/// Every table of the schema, parents before children, in groups: the tables below and those
+/// of later areas, which declare theirs in their own module (`BACKUP_TABLES`). A test checks
+/// that the tables match the schema, so a new table cannot be left out of backups.
+const GROUPS: &[&[Table]] = &[
+    CORE,
+    crate::control::BACKUP_TABLES,
+    crate::soa::BACKUP_TABLES,
+    crate::document::BACKUP_TABLES,
+];
+
+/// Every table a backup carries, in restore order.
+fn tables() -> impl Iterator<Item = &'static Table> {
+    GROUPS.iter().flat_map(|g| g.iter())
+}
+
+const CORE: &[Table] = &[
     Table {
         name: "organizations",
         key: "id",
@@ -447,13 +461,12 @@ const TABLES: &[Table] = &[
 
 /// The names of the tables a backup carries, in restore order.
 pub fn table_names() -> Vec<&'static str> {
-    TABLES.iter().map(|t| t.name).collect()
+    tables().map(|t| t.name).collect()
 }
 
 /// The columns a backup carries for a table.
 pub fn table_columns(table: &str) -> Vec<&'static str> {
-    TABLES
-        .iter()
+    tables()
         .filter(|t| t.name == table)
         .flat_map(|t| t.columns.iter().map(|c| c.0))
         .collect()
@@ -511,7 +524,7 @@ impl Store {
         .map_err(io)?;
         let mut tx = self.begin_snapshot().await?;
         let mut rows = BTreeMap::new();
-        for table in TABLES {
+        for table in tables() {
             let names: Vec<&str> = table.columns.iter().map(|c| c.0).collect();
             w.line(&json!({"table": table.name, "columns": names}))
                 .map_err(io)?;
@@ -614,8 +627,7 @@ impl Store {
         for (i, v) in lines.iter().enumerate().skip(1) {
             let lineno = i + 1;
             if let Some(name) = v.get("table").and_then(Value::as_str) {
-                let table = TABLES
-                    .iter()
+                let table = tables()
                     .find(|t| t.name == name)
                     .ok_or_else(|| bad(lineno, format!("unknown table {name}")))?;
                 let cols: Vec<String> =
@@ -648,7 +660,7 @@ impl Store {
                 return Err(bad(lineno, "neither a table nor a row"));
             }
         }
-        for table in TABLES {
+        for table in tables() {
             let got = counts.get(table.name).copied().unwrap_or(0);
             let want = declared.get(table.name).copied().unwrap_or(0);
             if got != want {
@@ -674,7 +686,7 @@ impl Store {
     pub async fn row_counts(&self) -> Result<BTreeMap<String, i64>> {
         let mut out = BTreeMap::new();
         let mut tx = self.begin_snapshot().await?;
-        for t in TABLES {
+        for t in tables() {
             let sql = format!("SELECT COUNT(*) FROM {}", t.name);
             let n: i64 = on!(&mut tx, c => sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).fetch_one(&mut *c).await?);
             out.insert(t.name.to_owned(), n);

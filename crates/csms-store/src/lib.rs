@@ -10,11 +10,15 @@ mod error;
 pub mod assessment;
 pub mod auth;
 pub mod backup;
+pub mod blob;
+pub mod control;
+pub mod document;
 pub mod inventory;
 pub mod org;
 pub mod register;
 pub mod risk;
 pub mod session;
+pub mod soa;
 pub mod trail;
 pub mod zone;
 

@@ -26,6 +26,16 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
         include_bytes!("../assets/risk.css"),
     ),
     (
+        "soa.css",
+        "text/css; charset=utf-8",
+        include_bytes!("../assets/soa.css"),
+    ),
+    (
+        "documents.css",
+        "text/css; charset=utf-8",
+        include_bytes!("../assets/documents.css"),
+    ),
+    (
         "api-docs.js",
         "text/javascript; charset=utf-8",
         include_bytes!("../assets/api-docs.js"),

@@ -330,6 +330,10 @@ mod tests {
                 .chain(crate::pages::asset_import::DYNAMIC_KEYS)
                 .chain(crate::pages::risk::DYNAMIC_KEYS)
                 .chain(crate::pages::risk_docs::DYNAMIC_KEYS)
+                .chain(crate::pages::controls::DYNAMIC_KEYS)
+                .chain(crate::pages::soa::DYNAMIC_KEYS)
+                .chain(crate::pages::documents::DYNAMIC_KEYS)
+                .chain(crate::pages::reports::DYNAMIC_KEYS)
                 .map(|k| ("(dynamic)".to_owned(), (*k).to_owned())),
         );
         for lang in Lang::ALL {

@@ -63,6 +63,14 @@ fn routes() -> Vec<Route> {
     all.extend(api::asset_import::routes());
     all.extend(api::risk::routes());
     all.extend(api::risk_docs::routes());
+    all.extend(pages::controls::routes());
+    all.extend(pages::soa::routes());
+    all.extend(pages::documents::routes());
+    all.extend(pages::reports::routes());
+    all.extend(api::controls::routes());
+    all.extend(api::soa::routes());
+    all.extend(api::documents::routes());
+    all.extend(api::reports::routes());
     all
 }
 

@@ -11,9 +11,13 @@
 pub mod assessment;
 pub mod asset_import;
 pub mod catalog;
+pub mod controls;
+pub mod documents;
 pub mod inventory;
+pub mod reports;
 pub mod risk;
 pub mod risk_docs;
+pub mod soa;
 
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{Query, State};
@@ -488,6 +492,10 @@ pub async fn openapi_json() -> Response {
     doc.merge(asset_import::AssetImportApi::openapi());
     doc.merge(risk::RiskApi::openapi());
     doc.merge(risk_docs::RiskDocsApi::openapi());
+    doc.merge(controls::ControlsApi::openapi());
+    doc.merge(soa::SoaApi::openapi());
+    doc.merge(documents::DocumentsApi::openapi());
+    doc.merge(reports::ReportsApi::openapi());
     doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
     let mut res = Json(doc).into_response();
     res.headers_mut()

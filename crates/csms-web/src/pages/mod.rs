@@ -4,10 +4,14 @@ pub mod assessment;
 pub mod asset_import;
 pub mod auth;
 pub mod catalog;
+pub mod controls;
+pub mod documents;
 pub mod inventory;
 pub mod org;
+pub mod reports;
 pub mod risk;
 pub mod risk_docs;
+pub mod soa;
 
 use askama::Template;
 use axum::Extension;

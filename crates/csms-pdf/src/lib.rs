@@ -1,0 +1,1 @@
+//! PDF reports (being built for issue 6).
