@@ -16,6 +16,7 @@ mod error;
 pub mod heatmap;
 pub mod inventory;
 pub mod register;
+pub mod soa;
 pub mod table;
 
 pub use error::ReportError;
