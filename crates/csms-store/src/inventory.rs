@@ -505,10 +505,30 @@ enum Arg {
     Int(i64),
 }
 
-/// The shortest query the trigram index serves (SQLite's `assets_fts`, PostgreSQL's
-/// `pg_trgm` index): shorter ones are answered by `LIKE` alone, which reads every asset of
-/// the organization.
+/// The shortest query the trigram index serves as trigrams (SQLite's `assets_fts`,
+/// PostgreSQL's `pg_trgm` index). Shorter ones are served on SQLite through the index's term
+/// list ([`Store::short_query`]); PostgreSQL answers them with `LIKE` alone, which reads every
+/// asset of the organization.
 const TRIGRAM: usize = 3;
+
+/// A short query (one or two characters) found in more rows than this (counted per trigram,
+/// so an overestimate) is common: the list then reads the assets in tag order and stops at the
+/// end of the page, which takes few rows when matches are common — faster than asking the
+/// index for every row that holds it.
+const SHORT_COMMON_ROWS: i64 = 2_000;
+
+/// A short query with more trigrams than this in the index is treated as common as well.
+const SHORT_MAX_TERMS: usize = 64;
+
+/// How a short query is answered (see [`Store::short_query`]).
+enum Short {
+    /// No indexed text holds it: no asset matches.
+    Nowhere,
+    /// Many rows hold it: LIKE alone, in tag order, stopping at the end of the page.
+    Common,
+    /// An index query for the rows holding any of its trigrams.
+    In(String),
+}
 
 /// Most trigrams of a query looked up in the index (any subset finds a superset of the
 /// matches, which the `LIKE` then narrows).
@@ -1636,14 +1656,30 @@ impl Store {
         }
         if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
             csms_domain::inventory::validate_line("q", q, 200)?;
-            if self.backend() == crate::Backend::Sqlite && q.chars().count() >= TRIGRAM {
+            if self.backend() == crate::Backend::Sqlite {
                 // The trigram index finds the candidates; the LIKE below keeps the result
                 // exactly the substring match PostgreSQL gives.
-                push(
-                    &mut sql,
-                    " AND rowid IN (SELECT rowid FROM assets_fts WHERE assets_fts MATCH $n)",
-                    Arg::Text(fts_trigrams(q)),
-                );
+                let fts = if q.chars().count() >= TRIGRAM {
+                    Some(fts_trigrams(q))
+                } else {
+                    match self.short_query(q).await? {
+                        Short::Nowhere => {
+                            return Ok(AssetPage {
+                                assets: Vec::new(),
+                                next: None,
+                            });
+                        }
+                        Short::Common => None,
+                        Short::In(terms) => Some(terms),
+                    }
+                };
+                if let Some(fts) = fts {
+                    push(
+                        &mut sql,
+                        " AND rowid IN (SELECT rowid FROM assets_fts WHERE assets_fts MATCH $n)",
+                        Arg::Text(fts),
+                    );
+                }
             }
             push(
                 &mut sql,
@@ -1678,6 +1714,32 @@ impl Store {
             None
         };
         Ok(AssetPage { assets, next })
+    }
+
+    /// How the trigram index serves a query of one or two characters (SQLite): every
+    /// character of an indexed text starts a trigram (the index holds each text followed by
+    /// two line breaks), so the rows holding the query are those holding a trigram that starts
+    /// with it. The index's term list names those trigrams and how many rows hold each.
+    async fn short_query(&self, q: &str) -> Result<Short> {
+        let q = q.to_lowercase();
+        let upper = format!("{q}\u{10FFFF}");
+        let terms: Vec<(String, i64)> = read!(self, p => sqlx::query_as(
+            "SELECT term, doc FROM assets_fts_terms WHERE term >= $1 AND term < $2"
+        ).bind(&q).bind(&upper).fetch_all(p).await?);
+        let rows: i64 = terms.iter().map(|t| t.1).sum();
+        Ok(if terms.is_empty() {
+            Short::Nowhere
+        } else if terms.len() > SHORT_MAX_TERMS || rows > SHORT_COMMON_ROWS {
+            Short::Common
+        } else {
+            Short::In(
+                terms
+                    .iter()
+                    .map(|(t, _)| format!("\"{}\"", t.replace('"', "\"\"")))
+                    .collect::<Vec<_>>()
+                    .join(" OR "),
+            )
+        })
     }
 
     /// Imports assets in one transaction: all of them or, on any error, none. Tags must be
