@@ -651,6 +651,60 @@ async fn insert_assets(
     }))
 }
 
+/// SQLite's asset search index during an import: the trigger that indexes each new row is
+/// set aside (inside the import's transaction, which holds the only writer, so nobody else
+/// inserts meanwhile and a rollback restores it), and the imported rows are indexed with one
+/// statement at the end. The trigger is put back exactly as the schema defines it (its text is
+/// read from the schema, not repeated here).
+struct SearchIndexPause {
+    trigger: String,
+    org_id: Uuid,
+    /// Rows the import adds get rowids above this one.
+    after: i64,
+}
+
+impl SearchIndexPause {
+    async fn start(tx: &mut Tx, org_id: Uuid) -> Result<SearchIndexPause> {
+        let Tx::Sqlite(c) = tx else {
+            unreachable!("the search index trigger exists on SQLite only")
+        };
+        let trigger: String = sqlx::query_scalar(
+            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'assets_fts_insert'",
+        )
+        .fetch_one(&mut **c)
+        .await?;
+        let after: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(rowid), 0) FROM assets")
+            .fetch_one(&mut **c)
+            .await?;
+        sqlx::query("DROP TRIGGER assets_fts_insert")
+            .execute(&mut **c)
+            .await?;
+        Ok(SearchIndexPause {
+            trigger,
+            org_id,
+            after,
+        })
+    }
+
+    async fn finish(self, tx: &mut Tx) -> Result<()> {
+        let Tx::Sqlite(c) = tx else {
+            unreachable!("the search index trigger exists on SQLite only")
+        };
+        // The same text the trigger indexes (see migration 0012).
+        sqlx::query(
+            "INSERT INTO assets_fts (rowid, search) SELECT rowid, search || char(10, 10) FROM assets WHERE rowid > $1 AND org_id = $2",
+        )
+        .bind(self.after)
+        .bind(self.org_id)
+        .execute(&mut **c)
+        .await?;
+        sqlx::query(AssertSqlSafe(self.trigger))
+            .execute(&mut **c)
+            .await?;
+        Ok(())
+    }
+}
+
 fn asset_from(id: Uuid, org_id: Uuid, a: NewAsset, at: OffsetDateTime, actor: &Actor) -> Asset {
     Asset {
         id,
@@ -1833,10 +1887,15 @@ impl Store {
                 r?;
             }
         }
-        let per = if self.backend() == crate::Backend::Sqlite {
-            IMPORT_CHUNK_SQLITE
+        let sqlite = self.backend() == crate::Backend::Sqlite;
+        let per = if sqlite { IMPORT_CHUNK_SQLITE } else { IMPORT_CHUNK };
+        // SQLite's search index: filled once after the rows rather than by its insert trigger
+        // per row (the index writes its pending terms out at every statement, so per-chunk
+        // filling costs a segment per chunk and the merging of them all).
+        let bulk = if sqlite {
+            Some(SearchIndexPause::start(&mut tx, org_id).await?)
         } else {
-            IMPORT_CHUNK
+            None
         };
         for (c, chunk) in valid.chunks(per).enumerate() {
             let rows: Vec<(Uuid, &NewAsset)> = chunk.iter().map(|a| (new_id(), a)).collect();
@@ -1863,6 +1922,9 @@ impl Store {
                     "some assets of the import were not stored; import the file again".into(),
                 ));
             }
+        }
+        if let Some(bulk) = bulk {
+            bulk.finish(&mut tx).await?;
         }
         progress(valid.len());
         let summary = ImportSummary::of(new_id(), &valid).from_file(file_sha256);

@@ -258,6 +258,44 @@ async fn search_follows_updates_and_deletes(db: &TestDb) {
         .await
         .unwrap();
     assert!(search(store, o.id, "valve").await.is_empty());
+
+    // An import indexes its rows in bulk (SQLite sets the per-row trigger aside meanwhile):
+    // afterwards the imported rows are found, and single changes are indexed again.
+    store
+        .import_assets(
+            &cli(),
+            o.id,
+            vec![
+                asset("IMP-1", "Imported pump", "Ebara", Some("10.9.9.1")),
+                asset("IMP-2", "Imported valve", "Kitz", None),
+            ],
+        )
+        .await
+        .unwrap();
+    assert_eq!(search(store, o.id, "imported").await, ["IMP-1", "IMP-2"]);
+    assert_eq!(search(store, o.id, "9.1").await, ["IMP-1"]);
+    assert_eq!(search(store, o.id, "tz").await, ["IMP-2"]);
+    // A refused import leaves the index and its trigger as they were.
+    assert!(
+        store
+            .import_assets(
+                &cli(),
+                o.id,
+                vec![
+                    asset("IMP-3", "Gauge", "Nagano Keiki", None),
+                    asset("IMP-1", "Duplicate", "Ebara", None),
+                ],
+            )
+            .await
+            .is_err()
+    );
+    assert!(search(store, o.id, "gauge").await.is_empty());
+    store
+        .create_asset(&cli(), o.id, asset("RTU-8", "Compressor", "Hitachi", None))
+        .await
+        .unwrap();
+    assert_eq!(search(store, o.id, "compressor").await, ["RTU-8"]);
+    assert_eq!(search(store, o.id, "hi").await, ["RTU-8"]);
 }
 
 async fn criticality_and_site_filters(db: &TestDb) {
