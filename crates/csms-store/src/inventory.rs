@@ -583,7 +583,7 @@ async fn insert_assets(
     org_id: Uuid,
     now: OffsetDateTime,
     actor: &Actor,
-    rows: &[(Uuid, &NewAsset)],
+    rows: Vec<(Uuid, NewAsset)>,
 ) -> Result<u64, sqlx::Error> {
     const PER_ROW: usize = 22;
     // SQLite looks a numbered parameter up by a linear search of the statement's names, so
@@ -617,29 +617,32 @@ async fn insert_assets(
     Ok(on!(tx, c => {
         let mut q = sqlx::query(AssertSqlSafe(sql));
         for (id, a) in rows {
+            let search = search_text(&a);
+            let (interfaces, protocols, custom) =
+                (to_json(&a.interfaces), to_json(&a.protocols), to_json(&a.custom));
             q = q
-                .bind(*id)
-                .bind(&a.asset_tag)
-                .bind(&a.name)
+                .bind(id)
+                .bind(a.asset_tag)
+                .bind(a.name)
                 .bind(a.asset_type.as_str())
-                .bind(&a.vendor)
-                .bind(&a.product_family)
-                .bind(&a.model)
-                .bind(&a.order_number)
-                .bind(&a.firmware_version)
-                .bind(&a.serial_number)
-                .bind(a.purdue_level.as_deref())
-                .bind(&a.location)
-                .bind(to_json(&a.interfaces))
-                .bind(search_text(a))
-                .bind(to_json(&a.protocols))
+                .bind(a.vendor)
+                .bind(a.product_family)
+                .bind(a.model)
+                .bind(a.order_number)
+                .bind(a.firmware_version)
+                .bind(a.serial_number)
+                .bind(a.purdue_level)
+                .bind(a.location)
+                .bind(interfaces)
+                .bind(search)
+                .bind(protocols)
                 .bind(a.criticality.as_str())
                 .bind(a.owner_id)
                 .bind(a.system_id)
                 .bind(a.zone_id)
                 .bind(a.lifecycle.as_str())
                 .bind(a.sl_c.map(|v| v.to_string()))
-                .bind(to_json(&a.custom));
+                .bind(custom);
             if sqlite {
                 q = q.bind(org_id).bind(Ts(now)).bind(actor.user_id).bind(Ts(now)).bind(actor.user_id);
             }
@@ -1478,7 +1481,7 @@ impl Store {
         let id = new_id();
         let mut tx = self.begin().await?;
         check_asset_refs(&mut tx, org_id, &new).await?;
-        if insert_assets(&mut tx, org_id, now, actor, &[(id, &new)]).await? == 0 {
+        if insert_assets(&mut tx, org_id, now, actor, vec![(id, new.clone())]).await? == 0 {
             return Err(StoreError::Duplicate {
                 kind: "asset",
                 field: "asset_tag",
@@ -1888,7 +1891,11 @@ impl Store {
             }
         }
         let sqlite = self.backend() == crate::Backend::Sqlite;
-        let per = if sqlite { IMPORT_CHUNK_SQLITE } else { IMPORT_CHUNK };
+        let per = if sqlite {
+            IMPORT_CHUNK_SQLITE
+        } else {
+            IMPORT_CHUNK
+        };
         // SQLite's search index: filled once after the rows rather than by its insert trigger
         // per row (the index writes its pending terms out at every statement, so per-chunk
         // filling costs a segment per chunk and the merging of them all).
@@ -1897,20 +1904,33 @@ impl Store {
         } else {
             None
         };
-        for (c, chunk) in valid.chunks(per).enumerate() {
-            let rows: Vec<(Uuid, &NewAsset)> = chunk.iter().map(|a| (new_id(), a)).collect();
-            let inserted = insert_assets(&mut tx, org_id, now, actor, &rows).await?;
-            progress((c + 1) * per);
-            if inserted != rows.len() as u64 {
+        // The summary first: the rows are then moved into the statements (bound without
+        // copying), keeping only each row's id and tag to name a refused one.
+        let total = valid.len();
+        let summary = ImportSummary::of(new_id(), &valid).from_file(file_sha256);
+        let mut rest = valid.into_iter();
+        for c in 0.. {
+            let rows: Vec<(Uuid, NewAsset)> =
+                rest.by_ref().take(per).map(|a| (new_id(), a)).collect();
+            if rows.is_empty() {
+                break;
+            }
+            let names: Vec<(Uuid, String)> = rows
+                .iter()
+                .map(|(id, a)| (*id, a.asset_tag.clone()))
+                .collect();
+            let inserted = insert_assets(&mut tx, org_id, now, actor, rows).await?;
+            progress(c * per + names.len());
+            if inserted != names.len() as u64 {
                 // A tag is taken already: name the first (the transaction is rolled back).
-                for (k, (id, a)) in rows.iter().enumerate() {
+                for (k, (id, tag)) in names.iter().enumerate() {
                     let stored: Option<Uuid> = on!(&mut tx, conn => sqlx::query_scalar(
                         "SELECT id FROM assets WHERE org_id = $1 AND asset_tag = $2"
-                    ).bind(org_id).bind(&a.asset_tag).fetch_optional(&mut *conn).await?);
+                    ).bind(org_id).bind(tag).fetch_optional(&mut *conn).await?);
                     if stored != Some(*id) {
                         return Err(in_import(
                             c * per + k,
-                            &a.asset_tag,
+                            tag,
                             FieldError {
                                 field: "asset_tag",
                                 message: "the organization already has an asset with this tag; give this one another tag or leave it out of the import".into(),
@@ -1926,8 +1946,7 @@ impl Store {
         if let Some(bulk) = bulk {
             bulk.finish(&mut tx).await?;
         }
-        progress(valid.len());
-        let summary = ImportSummary::of(new_id(), &valid).from_file(file_sha256);
+        progress(total);
         trail::append(
             &mut tx,
             self,
