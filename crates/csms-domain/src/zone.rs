@@ -301,8 +301,13 @@ impl SlVector {
 impl fmt::Display for SlVector {
     /// `3,3,2,2,1,1,3`
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let parts: Vec<String> = self.0.iter().map(u8::to_string).collect();
-        f.write_str(&parts.join(","))
+        for (i, level) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(",")?;
+            }
+            write!(f, "{level}")?;
+        }
+        Ok(())
     }
 }
 

@@ -505,10 +505,30 @@ enum Arg {
     Int(i64),
 }
 
-/// The shortest query the trigram index serves (SQLite's `assets_fts`, PostgreSQL's
-/// `pg_trgm` index): shorter ones are answered by `LIKE` alone, which reads every asset of
-/// the organization.
+/// The shortest query the trigram index serves as trigrams (SQLite's `assets_fts`,
+/// PostgreSQL's `pg_trgm` index). Shorter ones are served on SQLite through the index's term
+/// list ([`Store::short_query`]); PostgreSQL answers them with `LIKE` alone, which reads every
+/// asset of the organization.
 const TRIGRAM: usize = 3;
+
+/// A short query (one or two characters) found in more rows than this (counted per trigram,
+/// so an overestimate) is common: the list then reads the assets in tag order and stops at the
+/// end of the page, which takes few rows when matches are common — faster than asking the
+/// index for every row that holds it.
+const SHORT_COMMON_ROWS: i64 = 2_000;
+
+/// A short query with more trigrams than this in the index is treated as common as well.
+const SHORT_MAX_TERMS: usize = 64;
+
+/// How a short query is answered (see [`Store::short_query`]).
+enum Short {
+    /// No indexed text holds it: no asset matches.
+    Nowhere,
+    /// Many rows hold it: LIKE alone, in tag order, stopping at the end of the page.
+    Common,
+    /// An index query for the rows holding any of its trigrams.
+    In(String),
+}
 
 /// Most trigrams of a query looked up in the index (any subset finds a superset of the
 /// matches, which the `LIKE` then narrows).
@@ -563,7 +583,7 @@ async fn insert_assets(
     org_id: Uuid,
     now: OffsetDateTime,
     actor: &Actor,
-    rows: &[(Uuid, &NewAsset)],
+    rows: Vec<(Uuid, NewAsset)>,
 ) -> Result<u64, sqlx::Error> {
     const PER_ROW: usize = 22;
     // SQLite looks a numbered parameter up by a linear search of the statement's names, so
@@ -597,29 +617,32 @@ async fn insert_assets(
     Ok(on!(tx, c => {
         let mut q = sqlx::query(AssertSqlSafe(sql));
         for (id, a) in rows {
+            let search = search_text(&a);
+            let (interfaces, protocols, custom) =
+                (to_json(&a.interfaces), to_json(&a.protocols), to_json(&a.custom));
             q = q
-                .bind(*id)
-                .bind(&a.asset_tag)
-                .bind(&a.name)
+                .bind(id)
+                .bind(a.asset_tag)
+                .bind(a.name)
                 .bind(a.asset_type.as_str())
-                .bind(&a.vendor)
-                .bind(&a.product_family)
-                .bind(&a.model)
-                .bind(&a.order_number)
-                .bind(&a.firmware_version)
-                .bind(&a.serial_number)
-                .bind(a.purdue_level.as_deref())
-                .bind(&a.location)
-                .bind(to_json(&a.interfaces))
-                .bind(search_text(a))
-                .bind(to_json(&a.protocols))
+                .bind(a.vendor)
+                .bind(a.product_family)
+                .bind(a.model)
+                .bind(a.order_number)
+                .bind(a.firmware_version)
+                .bind(a.serial_number)
+                .bind(a.purdue_level)
+                .bind(a.location)
+                .bind(interfaces)
+                .bind(search)
+                .bind(protocols)
                 .bind(a.criticality.as_str())
                 .bind(a.owner_id)
                 .bind(a.system_id)
                 .bind(a.zone_id)
                 .bind(a.lifecycle.as_str())
                 .bind(a.sl_c.map(|v| v.to_string()))
-                .bind(to_json(&a.custom));
+                .bind(custom);
             if sqlite {
                 q = q.bind(org_id).bind(Ts(now)).bind(actor.user_id).bind(Ts(now)).bind(actor.user_id);
             }
@@ -629,6 +652,60 @@ async fn insert_assets(
         }
         q.execute(&mut *c).await?.rows_affected()
     }))
+}
+
+/// SQLite's asset search index during an import: the trigger that indexes each new row is
+/// set aside (inside the import's transaction, which holds the only writer, so nobody else
+/// inserts meanwhile and a rollback restores it), and the imported rows are indexed with one
+/// statement at the end. The trigger is put back exactly as the schema defines it (its text is
+/// read from the schema, not repeated here).
+struct SearchIndexPause {
+    trigger: String,
+    org_id: Uuid,
+    /// Rows the import adds get rowids above this one.
+    after: i64,
+}
+
+impl SearchIndexPause {
+    async fn start(tx: &mut Tx, org_id: Uuid) -> Result<SearchIndexPause> {
+        let Tx::Sqlite(c) = tx else {
+            unreachable!("the search index trigger exists on SQLite only")
+        };
+        let trigger: String = sqlx::query_scalar(
+            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'assets_fts_insert'",
+        )
+        .fetch_one(&mut **c)
+        .await?;
+        let after: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(rowid), 0) FROM assets")
+            .fetch_one(&mut **c)
+            .await?;
+        sqlx::query("DROP TRIGGER assets_fts_insert")
+            .execute(&mut **c)
+            .await?;
+        Ok(SearchIndexPause {
+            trigger,
+            org_id,
+            after,
+        })
+    }
+
+    async fn finish(self, tx: &mut Tx) -> Result<()> {
+        let Tx::Sqlite(c) = tx else {
+            unreachable!("the search index trigger exists on SQLite only")
+        };
+        // The same text the trigger indexes (see migration 0012).
+        sqlx::query(
+            "INSERT INTO assets_fts (rowid, search) SELECT rowid, search || char(10, 10) FROM assets WHERE rowid > $1 AND org_id = $2",
+        )
+        .bind(self.after)
+        .bind(self.org_id)
+        .execute(&mut **c)
+        .await?;
+        sqlx::query(AssertSqlSafe(self.trigger))
+            .execute(&mut **c)
+            .await?;
+        Ok(())
+    }
 }
 
 fn asset_from(id: Uuid, org_id: Uuid, a: NewAsset, at: OffsetDateTime, actor: &Actor) -> Asset {
@@ -1404,7 +1481,7 @@ impl Store {
         let id = new_id();
         let mut tx = self.begin().await?;
         check_asset_refs(&mut tx, org_id, &new).await?;
-        if insert_assets(&mut tx, org_id, now, actor, &[(id, &new)]).await? == 0 {
+        if insert_assets(&mut tx, org_id, now, actor, vec![(id, new.clone())]).await? == 0 {
             return Err(StoreError::Duplicate {
                 kind: "asset",
                 field: "asset_tag",
@@ -1636,14 +1713,30 @@ impl Store {
         }
         if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
             csms_domain::inventory::validate_line("q", q, 200)?;
-            if self.backend() == crate::Backend::Sqlite && q.chars().count() >= TRIGRAM {
+            if self.backend() == crate::Backend::Sqlite {
                 // The trigram index finds the candidates; the LIKE below keeps the result
                 // exactly the substring match PostgreSQL gives.
-                push(
-                    &mut sql,
-                    " AND rowid IN (SELECT rowid FROM assets_fts WHERE assets_fts MATCH $n)",
-                    Arg::Text(fts_trigrams(q)),
-                );
+                let fts = if q.chars().count() >= TRIGRAM {
+                    Some(fts_trigrams(q))
+                } else {
+                    match self.short_query(q).await? {
+                        Short::Nowhere => {
+                            return Ok(AssetPage {
+                                assets: Vec::new(),
+                                next: None,
+                            });
+                        }
+                        Short::Common => None,
+                        Short::In(terms) => Some(terms),
+                    }
+                };
+                if let Some(fts) = fts {
+                    push(
+                        &mut sql,
+                        " AND rowid IN (SELECT rowid FROM assets_fts WHERE assets_fts MATCH $n)",
+                        Arg::Text(fts),
+                    );
+                }
             }
             push(
                 &mut sql,
@@ -1678,6 +1771,32 @@ impl Store {
             None
         };
         Ok(AssetPage { assets, next })
+    }
+
+    /// How the trigram index serves a query of one or two characters (SQLite): every
+    /// character of an indexed text starts a trigram (the index holds each text followed by
+    /// two line breaks), so the rows holding the query are those holding a trigram that starts
+    /// with it. The index's term list names those trigrams and how many rows hold each.
+    async fn short_query(&self, q: &str) -> Result<Short> {
+        let q = q.to_lowercase();
+        let upper = format!("{q}\u{10FFFF}");
+        let terms: Vec<(String, i64)> = read!(self, p => sqlx::query_as(
+            "SELECT term, doc FROM assets_fts_terms WHERE term >= $1 AND term < $2"
+        ).bind(&q).bind(&upper).fetch_all(p).await?);
+        let rows: i64 = terms.iter().map(|t| t.1).sum();
+        Ok(if terms.is_empty() {
+            Short::Nowhere
+        } else if terms.len() > SHORT_MAX_TERMS || rows > SHORT_COMMON_ROWS {
+            Short::Common
+        } else {
+            Short::In(
+                terms
+                    .iter()
+                    .map(|(t, _)| format!("\"{}\"", t.replace('"', "\"\"")))
+                    .collect::<Vec<_>>()
+                    .join(" OR "),
+            )
+        })
     }
 
     /// Imports assets in one transaction: all of them or, on any error, none. Tags must be
@@ -1771,25 +1890,47 @@ impl Store {
                 r?;
             }
         }
-        let per = if self.backend() == crate::Backend::Sqlite {
+        let sqlite = self.backend() == crate::Backend::Sqlite;
+        let per = if sqlite {
             IMPORT_CHUNK_SQLITE
         } else {
             IMPORT_CHUNK
         };
-        for (c, chunk) in valid.chunks(per).enumerate() {
-            let rows: Vec<(Uuid, &NewAsset)> = chunk.iter().map(|a| (new_id(), a)).collect();
-            let inserted = insert_assets(&mut tx, org_id, now, actor, &rows).await?;
-            progress((c + 1) * per);
-            if inserted != rows.len() as u64 {
+        // SQLite's search index: filled once after the rows rather than by its insert trigger
+        // per row (the index writes its pending terms out at every statement, so per-chunk
+        // filling costs a segment per chunk and the merging of them all).
+        let bulk = if sqlite {
+            Some(SearchIndexPause::start(&mut tx, org_id).await?)
+        } else {
+            None
+        };
+        // The summary first: the rows are then moved into the statements (bound without
+        // copying), keeping only each row's id and tag to name a refused one.
+        let total = valid.len();
+        let summary = ImportSummary::of(new_id(), &valid).from_file(file_sha256);
+        let mut rest = valid.into_iter();
+        for c in 0.. {
+            let rows: Vec<(Uuid, NewAsset)> =
+                rest.by_ref().take(per).map(|a| (new_id(), a)).collect();
+            if rows.is_empty() {
+                break;
+            }
+            let names: Vec<(Uuid, String)> = rows
+                .iter()
+                .map(|(id, a)| (*id, a.asset_tag.clone()))
+                .collect();
+            let inserted = insert_assets(&mut tx, org_id, now, actor, rows).await?;
+            progress(c * per + names.len());
+            if inserted != names.len() as u64 {
                 // A tag is taken already: name the first (the transaction is rolled back).
-                for (k, (id, a)) in rows.iter().enumerate() {
+                for (k, (id, tag)) in names.iter().enumerate() {
                     let stored: Option<Uuid> = on!(&mut tx, conn => sqlx::query_scalar(
                         "SELECT id FROM assets WHERE org_id = $1 AND asset_tag = $2"
-                    ).bind(org_id).bind(&a.asset_tag).fetch_optional(&mut *conn).await?);
+                    ).bind(org_id).bind(tag).fetch_optional(&mut *conn).await?);
                     if stored != Some(*id) {
                         return Err(in_import(
                             c * per + k,
-                            &a.asset_tag,
+                            tag,
                             FieldError {
                                 field: "asset_tag",
                                 message: "the organization already has an asset with this tag; give this one another tag or leave it out of the import".into(),
@@ -1802,8 +1943,10 @@ impl Store {
                 ));
             }
         }
-        progress(valid.len());
-        let summary = ImportSummary::of(new_id(), &valid).from_file(file_sha256);
+        if let Some(bulk) = bulk {
+            bulk.finish(&mut tx).await?;
+        }
+        progress(total);
         trail::append(
             &mut tx,
             self,

@@ -17,6 +17,8 @@ on_both_backends!(
     search_pages_by_keyset,
     search_follows_updates_and_deletes,
     criticality_and_site_filters,
+    short_queries_match_every_substring,
+    common_short_queries_page_in_tag_order,
 );
 
 fn cli() -> Actor {
@@ -256,6 +258,44 @@ async fn search_follows_updates_and_deletes(db: &TestDb) {
         .await
         .unwrap();
     assert!(search(store, o.id, "valve").await.is_empty());
+
+    // An import indexes its rows in bulk (SQLite sets the per-row trigger aside meanwhile):
+    // afterwards the imported rows are found, and single changes are indexed again.
+    store
+        .import_assets(
+            &cli(),
+            o.id,
+            vec![
+                asset("IMP-1", "Imported pump", "Ebara", Some("10.9.9.1")),
+                asset("IMP-2", "Imported valve", "Kitz", None),
+            ],
+        )
+        .await
+        .unwrap();
+    assert_eq!(search(store, o.id, "imported").await, ["IMP-1", "IMP-2"]);
+    assert_eq!(search(store, o.id, "9.1").await, ["IMP-1"]);
+    assert_eq!(search(store, o.id, "tz").await, ["IMP-2"]);
+    // A refused import leaves the index and its trigger as they were.
+    assert!(
+        store
+            .import_assets(
+                &cli(),
+                o.id,
+                vec![
+                    asset("IMP-3", "Gauge", "Nagano Keiki", None),
+                    asset("IMP-1", "Duplicate", "Ebara", None),
+                ],
+            )
+            .await
+            .is_err()
+    );
+    assert!(search(store, o.id, "gauge").await.is_empty());
+    store
+        .create_asset(&cli(), o.id, asset("RTU-8", "Compressor", "Hitachi", None))
+        .await
+        .unwrap();
+    assert_eq!(search(store, o.id, "compressor").await, ["RTU-8"]);
+    assert_eq!(search(store, o.id, "hi").await, ["RTU-8"]);
 }
 
 async fn criticality_and_site_filters(db: &TestDb) {
@@ -338,4 +378,120 @@ async fn criticality_and_site_filters(db: &TestDb) {
             .await
             .is_empty()
     );
+}
+
+/// One- and two-character queries (served on SQLite through the trigram index's term list)
+/// find exactly the assets a scan finds: every one- and two-character piece of every searched
+/// text, at its start, in its middle and at its very end, and pieces that occur nowhere.
+async fn short_queries_match_every_substring(db: &TestDb) {
+    let store = &db.store;
+    let o = org(store, "kashima").await;
+    let texts: Vec<(String, String, String, Option<String>)> = (0..40)
+        .map(|i| {
+            (
+                format!("T{i:02}-{}", ["Qx", "ab", "Ω9", "z"][i % 4]),
+                format!(
+                    "{} {i}",
+                    ["ポンプ", "Reactor", "蒸留塔", "Ζeta", "k"][i % 5]
+                ),
+                ["Siemens", "Yokogawa", "ABB", "", "Moxa"][i % 5].to_owned(),
+                (i % 3 == 0).then(|| format!("10.{i}.0.{}", i * 7 % 256)),
+            )
+        })
+        .collect();
+    store
+        .import_assets(
+            &cli(),
+            o.id,
+            texts
+                .iter()
+                .map(|(t, n, v, ip)| asset(t, n, v, ip.as_deref()))
+                .collect(),
+        )
+        .await
+        .unwrap();
+    let fields = |(t, n, v, ip): &(String, String, String, Option<String>)| {
+        let mut f = vec![t.to_lowercase(), n.to_lowercase(), v.to_lowercase()];
+        f.extend(ip.clone());
+        f
+    };
+    let mut queries: std::collections::BTreeSet<String> = ["ж", "q!", "9z", "xq", "@"]
+        .into_iter()
+        .map(String::from)
+        .collect();
+    for t in &texts {
+        for f in fields(t) {
+            let chars: Vec<char> = f.chars().collect();
+            for w in 1..=2 {
+                for piece in chars.windows(w) {
+                    queries.insert(piece.iter().collect());
+                }
+            }
+        }
+    }
+    for q in &queries {
+        // The list trims the query.
+        let q = q.trim();
+        if q.is_empty() {
+            continue;
+        }
+        let mut want: Vec<String> = texts
+            .iter()
+            .filter(|t| fields(t).iter().any(|f| f.contains(q)))
+            .map(|t| t.0.clone())
+            .collect();
+        want.sort();
+        assert_eq!(search(store, o.id, q).await, want, "query {q:?}");
+        let upper = q.to_uppercase();
+        if upper.chars().count() == q.chars().count() {
+            assert_eq!(search(store, o.id, &upper).await, want, "query {upper:?}");
+        }
+    }
+}
+
+/// A short query held by many assets pages in tag order like any other, and a short query
+/// combined with another filter keeps both.
+async fn common_short_queries_page_in_tag_order(db: &TestDb) {
+    let store = &db.store;
+    let o = org(store, "kashima").await;
+    let mut all: Vec<NewAsset> = (0..2_500)
+        .map(|i| NewAsset {
+            asset_type: if i % 2 == 0 {
+                AssetType::Plc
+            } else {
+                AssetType::RemoteIo
+            },
+            ..asset(&format!("P-{i:05}"), &format!("Pump {i}"), "Ebara", None)
+        })
+        .collect();
+    all.push(asset("V-1", "Valve", "Kitz", None));
+    store.import_assets(&cli(), o.id, all).await.unwrap();
+    let page = |q: &str, after: Option<String>, asset_type: Option<AssetType>| AssetFilter {
+        q: Some(q.into()),
+        after,
+        asset_type,
+        limit: 100,
+        ..Default::default()
+    };
+    let first = store.assets(o.id, &page("pu", None, None)).await.unwrap();
+    let want: Vec<String> = (0..100).map(|i| format!("P-{i:05}")).collect();
+    assert_eq!(
+        first
+            .assets
+            .iter()
+            .map(|a| a.asset_tag.clone())
+            .collect::<Vec<_>>(),
+        want
+    );
+    let second = store
+        .assets(o.id, &page("pu", first.next.clone(), None))
+        .await
+        .unwrap();
+    assert_eq!(second.assets[0].asset_tag, "P-00100");
+    let plcs = tags(store, o.id, page("u", None, Some(AssetType::RemoteIo))).await;
+    assert_eq!(plcs.len(), 100);
+    assert!(plcs.iter().all(|t| t[2..].parse::<u32>().unwrap() % 2 == 1));
+    assert_eq!(search(store, o.id, "va").await, ["V-1"]);
+    assert_eq!(search(store, o.id, "v").await, ["V-1"]);
+    assert!(search(store, o.id, "pv").await.is_empty());
 }
