@@ -333,7 +333,7 @@ pub fn validate_document(
         });
     }
     new.classification = new.classification.trim().to_owned();
-    if !classifications.iter().any(|c| *c == new.classification) {
+    if !classifications.contains(&new.classification) {
         return Err(FieldError {
             field: "classification",
             message: format!(

@@ -10,6 +10,14 @@
 //! {"end":{"rows":{"organizations":1,...},"sha256":"<hex of every byte before this line>"}}
 //! ```
 //!
+//! Attachments follow the tables when the backup is made with the attachment store
+//! ([`Store::backup_with`]): for every row of `blobs`, a line `{"blob":"<sha256>","size":N}`
+//! and then its bytes as base64 lines `{"chunk":"..."}` (48 KiB each), streamed from the store.
+//! They are covered by the closing checksum like every other line, and the closing line counts
+//! them (`"blobs": N`). Restore writes each attachment back to the configured store while the
+//! file is read and checks that its bytes hash to its name; a backup made without attachments
+//! restores the rows only (`csms evidence verify` then lists the missing files).
+//!
 //! The closing checksum catches a truncated or edited file before anything is restored.
 //! Restore goes into an empty database in one transaction and checks, before committing, that
 //! every table has the row count the backup declares and that the trail verifies with this
@@ -481,6 +489,31 @@ pub struct BackupSummary {
 
 const PAGE: i64 = 2_000;
 
+/// Raw bytes per attachment line (64 KiB of base64).
+const BLOB_CHUNK: usize = 48 * 1024;
+
+/// Completes the attachment being restored: its bytes must hash to its name.
+async fn finish_blob(
+    blob: Option<(String, Option<crate::blob::BlobWriter>)>,
+    line: usize,
+) -> Result<()> {
+    let Some((sha, Some(w))) = blob else {
+        return Ok(());
+    };
+    let stored = w.finish().await.map_err(|e| {
+        StoreError::Backup(format!(
+            "cannot restore attachment {sha} (before line {line}): {e}"
+        ))
+    })?;
+    if stored.sha256 != sha {
+        return Err(StoreError::Backup(format!(
+            "attachment {sha} in the backup hashes to {} (before line {line}); the backup is damaged",
+            stored.sha256
+        )));
+    }
+    Ok(())
+}
+
 struct HashingWriter<W: Write> {
     inner: W,
     hasher: Sha256,
@@ -509,6 +542,16 @@ impl Store {
     /// Writes a backup of every table, read in one consistent snapshot while the application
     /// keeps running.
     pub async fn backup_to(&self, out: impl Write) -> Result<BackupSummary> {
+        self.backup_with(out, None).await
+    }
+
+    /// Writes a backup of every table and, with `blobs`, every attachment the `blobs` table
+    /// names (read from the attachment store and checked against its SHA-256).
+    pub async fn backup_with(
+        &self,
+        out: impl Write,
+        blobs: Option<&crate::blob::BlobStore>,
+    ) -> Result<BackupSummary> {
         let schema_version = self.check_current().await?.database;
         let mut w = HashingWriter {
             inner: std::io::BufWriter::new(out),
@@ -548,9 +591,54 @@ impl Store {
             }
             rows.insert(table.name.to_owned(), count);
         }
+        let names: Vec<String> = on!(&mut tx, c => sqlx::query_scalar("SELECT sha256 FROM blobs ORDER BY sha256")
+            .fetch_all(&mut *c).await?);
         drop(tx);
+        let mut blob_count = 0i64;
+        if let Some(store) = blobs {
+            use base64::Engine;
+            use futures_util::StreamExt;
+            for sha in &names {
+                let mut stream = store.open(sha).await.map_err(|e| {
+                    StoreError::Backup(format!(
+                        "cannot back up attachment {sha}: {e}; run `csms evidence verify` and restore the file first"
+                    ))
+                })?;
+                let mut hasher = Sha256::new();
+                let mut size = 0u64;
+                let mut pending: Vec<u8> = Vec::new();
+                let mut chunks: Vec<String> = Vec::new();
+                w.line(&json!({"blob": sha})).map_err(io)?;
+                while let Some(part) = stream.next().await {
+                    let part = part.map_err(|e| {
+                        StoreError::Backup(format!("cannot read attachment {sha}: {e}"))
+                    })?;
+                    hasher.update(&part);
+                    size += part.len() as u64;
+                    pending.extend_from_slice(&part);
+                    while pending.len() >= BLOB_CHUNK {
+                        let rest = pending.split_off(BLOB_CHUNK);
+                        chunks.push(base64::engine::general_purpose::STANDARD.encode(&pending));
+                        pending = rest;
+                    }
+                    for c in chunks.drain(..) {
+                        w.line(&json!({ "chunk": c })).map_err(io)?;
+                    }
+                }
+                if !pending.is_empty() {
+                    w.line(&json!({ "chunk": base64::engine::general_purpose::STANDARD.encode(&pending) }))
+                        .map_err(io)?;
+                }
+                if hex::encode(hasher.finalize()) != *sha {
+                    return Err(StoreError::Backup(format!(
+                        "attachment {sha} was altered in the store ({size} bytes that hash otherwise); run `csms evidence verify`, restore the file, then back up again"
+                    )));
+                }
+                blob_count += 1;
+            }
+        }
         let digest = hex::encode(w.hasher.clone().finalize());
-        let end = json!({"end": {"rows": rows, "sha256": digest}});
+        let end = json!({"end": {"rows": rows, "blobs": blob_count, "sha256": digest}});
         let mut bytes = serde_json::to_vec(&end).expect("JSON values serialize");
         bytes.push(b'\n');
         w.inner.write_all(&bytes).map_err(io)?;
@@ -563,6 +651,16 @@ impl Store {
 
     /// Restores a backup into this database, which must be empty (migrated, no rows).
     pub async fn restore_from(&self, input: impl BufRead) -> Result<BackupSummary> {
+        self.restore_with(input, None).await
+    }
+
+    /// Restores a backup; with `blobs`, the attachments it carries are written back to that
+    /// store as the file is read, each checked against its SHA-256.
+    pub async fn restore_with(
+        &self,
+        input: impl BufRead,
+        blobs: Option<&crate::blob::BlobStore>,
+    ) -> Result<BackupSummary> {
         let status = self.check_current().await?;
         for (table, n) in self.row_counts().await? {
             if n > 0 {
@@ -575,6 +673,9 @@ impl Store {
         let mut hasher = Sha256::new();
         let mut lines: Vec<Value> = Vec::new();
         let mut end: Option<Value> = None;
+        // The attachment being restored: its name and writer.
+        let mut blob: Option<(String, Option<crate::blob::BlobWriter>)> = None;
+        let mut blob_count = 0i64;
         for (i, line) in input.lines().enumerate() {
             let line = line.map_err(|e| bad(i + 1, e))?;
             if end.is_some() {
@@ -583,9 +684,39 @@ impl Store {
             let v: Value = serde_json::from_str(&line).map_err(|e| bad(i + 1, e))?;
             if let Some(e) = v.get("end") {
                 end = Some(e.clone());
+                finish_blob(blob.take(), i + 1).await?;
+                continue;
+            }
+            hasher.update(line.as_bytes());
+            hasher.update(b"\n");
+            if let Some(sha) = v.get("blob").and_then(Value::as_str) {
+                finish_blob(blob.take(), i + 1).await?;
+                if !csms_domain::document::is_sha256(sha) {
+                    return Err(bad(i + 1, "an attachment line without a SHA-256"));
+                }
+                let writer = match blobs {
+                    Some(b) => Some(b.writer_with_limit(u64::MAX).await.map_err(|e| {
+                        StoreError::Backup(format!("cannot restore attachment {sha}: {e}"))
+                    })?),
+                    None => None,
+                };
+                blob = Some((sha.to_owned(), writer));
+                blob_count += 1;
+            } else if let Some(chunk) = v.get("chunk").and_then(Value::as_str) {
+                use base64::Engine;
+                let Some((sha, writer)) = blob.as_mut() else {
+                    return Err(bad(i + 1, "attachment content before its attachment line"));
+                };
+                if let Some(w) = writer.as_mut() {
+                    let bytes = base64::engine::general_purpose::STANDARD
+                        .decode(chunk)
+                        .map_err(|e| bad(i + 1, e))?;
+                    w.write(&bytes).await.map_err(|e| {
+                        StoreError::Backup(format!("cannot restore attachment {sha}: {e}"))
+                    })?;
+                }
             } else {
-                hasher.update(line.as_bytes());
-                hasher.update(b"\n");
+                finish_blob(blob.take(), i + 1).await?;
                 lines.push(v);
             }
         }
@@ -669,6 +800,13 @@ impl Store {
                     table.name
                 )));
             }
+        }
+        if let Some(want) = end.get("blobs").and_then(Value::as_i64)
+            && want != blob_count
+        {
+            return Err(StoreError::Backup(format!(
+                "the file carries {blob_count} attachments but the backup declares {want}; the backup is incomplete"
+            )));
         }
         tx.commit().await?;
         if let Err(e) = self.verify_trail().await {

@@ -679,6 +679,7 @@ impl Store {
     /// Adds a version (a draft) carrying a file already written to the blob store. The trail
     /// record names the file's SHA-256, size and sniffed type. `expected_version` is the
     /// document's version read.
+    #[allow(clippy::too_many_arguments)] // the version's parts, each named
     pub async fn add_document_version(
         &self,
         actor: &Actor,

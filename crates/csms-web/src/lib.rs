@@ -40,6 +40,10 @@ pub struct WebConfig {
     pub session_absolute: time::Duration,
     /// Take the client address from `X-Forwarded-For` (only behind a trusted proxy).
     pub trust_proxy: bool,
+    /// Where attachments (document files) are kept and the size limit of one upload. The
+    /// default keeps them in memory (tests and throwaway runs); `csms serve` sets the
+    /// configured store (the data directory, or an S3-compatible bucket).
+    pub attachments: csms_store::blob::BlobStore,
 }
 
 impl Default for WebConfig {
@@ -49,6 +53,9 @@ impl Default for WebConfig {
             session_idle: time::Duration::minutes(30),
             session_absolute: time::Duration::hours(12),
             trust_proxy: false,
+            attachments: csms_store::blob::BlobStore::in_memory(
+                csms_store::blob::DEFAULT_MAX_BYTES,
+            ),
         }
     }
 }
@@ -102,6 +109,11 @@ impl AppState {
 
     pub fn config(&self) -> &WebConfig {
         &self.inner.config
+    }
+
+    /// The attachment store.
+    pub fn blobs(&self) -> &csms_store::blob::BlobStore {
+        &self.inner.config.attachments
     }
 
     pub fn metrics(&self) -> &Metrics {

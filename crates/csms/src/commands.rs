@@ -568,7 +568,10 @@ pub async fn backup(settings: &Settings, a: BackupArgs) -> anyhow::Result<()> {
     let partial = a.file.with_extension("partial");
     let file = std::fs::File::create(&partial)
         .with_context(|| format!("cannot create {}", partial.display()))?;
-    let summary = match store.backup_to(&file).await {
+    let summary = match store
+        .backup_with(&file, Some(&settings.web.attachments))
+        .await
+    {
         Ok(s) => s,
         Err(e) => {
             let _ = std::fs::remove_file(&partial);
@@ -601,7 +604,12 @@ pub async fn restore(settings: &Settings, a: RestoreArgs) -> anyhow::Result<()> 
     let file = std::fs::File::open(&a.file)
         .with_context(|| format!("cannot open the backup {}", a.file.display()))?;
     let store = open_store(settings, KeyPolicy::MustExist).await?;
-    let summary = store.restore_from(std::io::BufReader::new(file)).await?;
+    let summary = store
+        .restore_with(
+            std::io::BufReader::new(file),
+            Some(&settings.web.attachments),
+        )
+        .await?;
     store.close().await;
     let total: i64 = summary.rows.values().sum();
     println!(

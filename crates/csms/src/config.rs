@@ -70,6 +70,126 @@ pub struct FileConfig {
     pub trust_proxy: Option<bool>,
     pub session_idle_minutes: Option<u32>,
     pub session_absolute_hours: Option<u32>,
+    pub attachments: Option<AttachmentsFile>,
+}
+
+/// `[attachments]` in the TOML file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AttachmentsFile {
+    /// Directory of the local store. [default: <data-dir>/attachments]
+    pub dir: Option<PathBuf>,
+    /// Largest file accepted, in bytes. [default: 104857600 (100 MB)]
+    pub max_bytes: Option<u64>,
+    /// `[attachments.s3]`: keep attachments in an S3-compatible bucket instead.
+    pub s3: Option<csms_store::blob::S3Config>,
+}
+
+/// Where attachments are kept (resolved).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttachmentSettings {
+    /// The local store's directory (unused when `s3` is set).
+    pub dir: PathBuf,
+    pub max_bytes: u64,
+    pub s3: Option<csms_store::blob::S3Config>,
+}
+
+impl AttachmentSettings {
+    /// Resolves `[attachments]` and the `CSMS_ATTACHMENTS_*` / `CSMS_S3_*` variables (read
+    /// through `env`); the variables win.
+    pub fn resolve(
+        file: Option<AttachmentsFile>,
+        data_dir: &Path,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> anyhow::Result<AttachmentSettings> {
+        let file = file.unwrap_or_default();
+        let dir = env("CSMS_ATTACHMENTS_DIR")
+            .map(PathBuf::from)
+            .or(file.dir)
+            .unwrap_or_else(|| data_dir.join("attachments"));
+        let max_bytes = match env("CSMS_ATTACHMENTS_MAX_BYTES") {
+            Some(v) => v.trim().parse::<u64>().map_err(|_| {
+                anyhow::anyhow!(
+                    "CSMS_ATTACHMENTS_MAX_BYTES is '{v}'; give the largest attachment in bytes, e.g. 104857600 for 100 MB"
+                )
+            })?,
+            None => file
+                .max_bytes
+                .unwrap_or(csms_store::blob::DEFAULT_MAX_BYTES),
+        };
+        if max_bytes == 0 {
+            bail!("the attachment size limit is 0; set attachments.max_bytes to 1 or more");
+        }
+        let mut s3 = file.s3;
+        if let Some(bucket) = env("CSMS_S3_BUCKET") {
+            let c = s3.get_or_insert_with(Default::default);
+            c.bucket = bucket;
+        }
+        if let Some(c) = s3.as_mut() {
+            for (var, field) in [
+                ("CSMS_S3_ENDPOINT", &mut c.endpoint),
+                ("CSMS_S3_REGION", &mut c.region),
+                ("CSMS_S3_ACCESS_KEY_ID", &mut c.access_key_id),
+                ("CSMS_S3_SECRET_ACCESS_KEY", &mut c.secret_access_key),
+                ("CSMS_S3_PREFIX", &mut c.prefix),
+            ] {
+                if let Some(v) = env(var) {
+                    *field = v;
+                }
+            }
+            if let Some(v) = env("CSMS_S3_ALLOW_HTTP") {
+                c.allow_http = matches!(v.trim(), "1" | "true" | "yes");
+            }
+            if c.bucket.trim().is_empty() {
+                bail!(
+                    "[attachments.s3] has no bucket; set attachments.s3.bucket or CSMS_S3_BUCKET, or remove the section to keep attachments in the data directory"
+                );
+            }
+            if c.endpoint.starts_with("http://") && !c.allow_http {
+                bail!(
+                    "the S3 endpoint {} is plain HTTP; set attachments.s3.allow_http = true (or CSMS_S3_ALLOW_HTTP=1) to allow it on a closed network",
+                    c.endpoint
+                );
+            }
+        }
+        Ok(AttachmentSettings { dir, max_bytes, s3 })
+    }
+
+    /// The attachment store these settings name.
+    pub fn blob_store(&self) -> anyhow::Result<csms_store::blob::BlobStore> {
+        Ok(match &self.s3 {
+            Some(cfg) => csms_store::blob::BlobStore::new(
+                std::sync::Arc::new(csms_store::blob::ObjectBlobs::s3(cfg)?),
+                self.max_bytes,
+            ),
+            None => csms_store::blob::BlobStore::local(&self.dir, self.max_bytes),
+        })
+    }
+
+    /// Where attachments are, for messages.
+    pub fn display(&self) -> String {
+        match &self.s3 {
+            Some(c) => format!("s3://{}/{}", c.bucket, c.prefix.trim_matches('/')),
+            None => self.dir.display().to_string(),
+        }
+    }
+}
+
+/// The attachment store of the settings resolved first in this process (the demo content
+/// writes its files there).
+static ATTACHMENTS: std::sync::OnceLock<csms_store::blob::BlobStore> = std::sync::OnceLock::new();
+
+/// The attachment store of this process's settings (a local store under `./data` if none were
+/// resolved).
+pub fn attachments() -> csms_store::blob::BlobStore {
+    ATTACHMENTS
+        .get_or_init(|| {
+            csms_store::blob::BlobStore::local(
+                Path::new("data").join("attachments"),
+                csms_store::blob::DEFAULT_MAX_BYTES,
+            )
+        })
+        .clone()
 }
 
 /// The effective settings.
@@ -84,6 +204,7 @@ pub struct Settings {
     pub sqlite_durability: SqliteDurability,
     pub max_connections: u32,
     pub web: csms_web::WebConfig,
+    pub attachments: AttachmentSettings,
 }
 
 impl Settings {
@@ -132,14 +253,21 @@ impl Settings {
             .map_or(defaults.session_absolute, |h| {
                 time::Duration::hours(i64::from(h.max(1)))
             });
+        let attachments = AttachmentSettings::resolve(file.attachments, &data_dir, &|k| {
+            std::env::var(k).ok().filter(|v| !v.is_empty())
+        })?;
+        let blobs = attachments.blob_store()?;
+        let _ = ATTACHMENTS.set(blobs.clone());
         let web = csms_web::WebConfig {
             secure_cookies: file.secure_cookies.unwrap_or(defaults.secure_cookies),
             trust_proxy: file.trust_proxy.unwrap_or(defaults.trust_proxy),
             session_idle: idle,
             session_absolute: absolute,
+            attachments: blobs,
         };
         Ok(Settings {
             web,
+            attachments,
             data_dir,
             database_url,
             trail_key_file,
@@ -219,6 +347,39 @@ mod tests {
             log_format: None,
             log_level: None,
         }
+    }
+
+    #[test]
+    fn attachments_default_to_the_data_dir_and_take_s3_from_the_environment() {
+        let none = |_: &str| None;
+        let a = AttachmentSettings::resolve(None, Path::new("/d"), &none).unwrap();
+        assert_eq!(a.dir, PathBuf::from("/d/attachments"));
+        assert_eq!(a.max_bytes, 100 * 1024 * 1024);
+        assert_eq!(a.s3, None);
+        let file: FileConfig =
+            toml::from_str("[attachments]\nmax_bytes = 1000\n[attachments.s3]\nbucket = \"b\"\n")
+                .unwrap();
+        let env = |k: &str| match k {
+            "CSMS_S3_ENDPOINT" => Some("http://127.0.0.1:9000".to_owned()),
+            "CSMS_S3_ALLOW_HTTP" => Some("1".to_owned()),
+            "CSMS_ATTACHMENTS_MAX_BYTES" => Some("2048".to_owned()),
+            _ => None,
+        };
+        let a = AttachmentSettings::resolve(file.attachments, Path::new("/d"), &env).unwrap();
+        assert_eq!(a.max_bytes, 2048);
+        let s3 = a.s3.clone().unwrap();
+        assert_eq!(s3.bucket, "b");
+        assert_eq!(s3.endpoint, "http://127.0.0.1:9000");
+        assert!(s3.allow_http);
+        assert_eq!(a.display(), "s3://b/");
+        // Plain HTTP must be allowed explicitly; a zero limit is refused.
+        let file: FileConfig =
+            toml::from_str("[attachments.s3]\nbucket = \"b\"\nendpoint = \"http://minio:9000\"\n")
+                .unwrap();
+        let e = AttachmentSettings::resolve(file.attachments, Path::new("/d"), &none).unwrap_err();
+        assert!(e.to_string().contains("allow_http"), "{e}");
+        let file: FileConfig = toml::from_str("[attachments]\nmax_bytes = 0\n").unwrap();
+        assert!(AttachmentSettings::resolve(file.attachments, Path::new("/d"), &none).is_err());
     }
 
     #[test]
