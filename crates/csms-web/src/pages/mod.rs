@@ -99,22 +99,34 @@ const NAV: &[NavItem] = &[
         built: true,
     },
     NavItem {
+        id: "controls",
+        path: "controls",
+        label: "nav-controls",
+        built: true,
+    },
+    NavItem {
         id: "soa",
         path: "soa",
         label: "nav-soa",
-        built: false,
+        built: true,
     },
     NavItem {
         id: "documents",
         path: "documents",
         label: "nav-documents",
-        built: false,
+        built: true,
     },
     NavItem {
         id: "audits",
         path: "audits",
         label: "nav-audits",
         built: false,
+    },
+    NavItem {
+        id: "reports",
+        path: "reports",
+        label: "nav-reports",
+        built: true,
     },
     NavItem {
         id: "trail",
