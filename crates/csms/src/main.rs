@@ -6,9 +6,7 @@ mod demo;
 mod demo_docs;
 mod demo_plant;
 mod demo_soa;
-mod evidence_cmd;
 mod keys;
-mod report_cmd;
 
 use std::process::ExitCode;
 
@@ -56,13 +54,6 @@ enum Command {
     /// Import and export the asset inventory (CSV, XLSX).
     #[command(subcommand)]
     Assets(commands::AssetsCommand),
-    /// Documents and evidence: check the stored attachments.
-    #[command(subcommand)]
-    Evidence(evidence_cmd::EvidenceCommand),
-    /// Write reports (Statement of Applicability, risk register, assessment, certification
-    /// pack) as files.
-    #[command(subcommand)]
-    Report(report_cmd::ReportCommand),
     /// Write a consistent backup of the whole database to FILE while the server runs.
     Backup(commands::BackupArgs),
     /// Restore a backup into a new, empty database (SQLite or PostgreSQL).
@@ -96,8 +87,6 @@ fn main() -> ExitCode {
             Command::Trail(c) => commands::trail(&settings, c).await,
             Command::Assets(c) => commands::assets(&settings, c).await,
             Command::Catalog(c) => commands::catalog(c),
-            Command::Evidence(c) => evidence_cmd::run(&settings, c).await,
-            Command::Report(c) => report_cmd::run(&settings, c).await,
             Command::Backup(a) => commands::backup(&settings, a).await,
             Command::Restore(a) => commands::restore(&settings, a).await,
             Command::Demo => commands::demo(&settings).await,
