@@ -80,8 +80,6 @@ pub async fn ensure(store: &Store, actor: &Actor) -> anyhow::Result<()> {
     assessments(store, org.id).await?;
     crate::demo_plant::zone_assessment(store, &engineer, org.id, &plant, suzuki.id).await?;
     crate::demo_plant::risks(store, &manager, &engineer, org.id, &plant, suzuki.id).await?;
-    crate::demo_docs::add(store, &manager, &engineer, org.id, &plant).await?;
-    crate::demo_soa::add(store, &manager, &engineer, org.id, &plant).await?;
     println!("Demo organization '{DEMO_SLUG}' added: {}", org.name);
     println!("Demo accounts (password for all: {password}):");
     for (username, display_name, role) in PEOPLE {

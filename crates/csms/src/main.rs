@@ -3,9 +3,7 @@
 mod commands;
 mod config;
 mod demo;
-mod demo_docs;
 mod demo_plant;
-mod demo_soa;
 mod keys;
 
 use std::process::ExitCode;
