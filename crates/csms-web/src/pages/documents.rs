@@ -376,9 +376,8 @@ async fn list_page(
 pub async fn list(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
-    q: Option<Query<ListQuery>>,
+    Query(q): Query<ListQuery>,
 ) -> Response {
-    let q = q.map(|Query(q)| q).unwrap_or_default();
     list_page(
         &state,
         &caller,
@@ -721,9 +720,9 @@ pub async fn show(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     Path((_, id)): Path<(String, Uuid)>,
-    q: Option<Query<NoticeQuery>>,
+    Query(q): Query<NoticeQuery>,
 ) -> Response {
-    let n = q.and_then(|Query(q)| q.notice);
+    let n = q.notice;
     show_page(&state, &caller, id, StatusCode::OK, n.as_deref(), None).await
 }
 
@@ -971,9 +970,9 @@ async fn classifications_page(
 pub async fn classifications(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
-    q: Option<Query<NoticeQuery>>,
+    Query(q): Query<NoticeQuery>,
 ) -> Response {
-    let saved = q.is_some_and(|Query(q)| q.notice.as_deref() == Some("saved"));
+    let saved = q.notice.as_deref() == Some("saved");
     classifications_page(&state, &caller, StatusCode::OK, None, None, saved).await
 }
 
