@@ -106,7 +106,7 @@ pub(crate) const BACKUP_TABLES: &[Table] = &[
         ],
     },
     Table {
-        name: "evidence_links",
+        name: "document_evidence",
         key: "id",
         columns: &[
             ("id", Col::Uuid),
@@ -275,7 +275,7 @@ impl LinkRow {
                 &self.framework,
                 &self.target_ref,
             )
-            .map_err(|e| unreadable("evidence_links.target", e.message))?,
+            .map_err(|e| unreadable("document_evidence.target", e.message))?,
             created_at: self.created_at.0,
             created_by: self.created_by,
         })
@@ -370,7 +370,7 @@ impl EvidenceRow {
     fn into_ref(self) -> Result<(EvidenceTarget, EvidenceRef)> {
         let target =
             EvidenceTarget::from_parts(&self.target_kind, &self.framework, &self.target_ref)
-                .map_err(|e| unreadable("evidence_links.target", e.message))?;
+                .map_err(|e| unreadable("document_evidence.target", e.message))?;
         Ok((
             target,
             EvidenceRef {
@@ -397,7 +397,7 @@ fn evidence_select(condition: &str) -> String {
     format!(
         "SELECT d.id AS document_id, d.code, d.title, d.doc_type, v.id AS version_id, v.number, v.status, v.sha256, \
          l.target_kind, l.framework, l.target_ref \
-         FROM evidence_links l JOIN documents d ON d.org_id = l.org_id AND d.id = l.document_id \
+         FROM document_evidence l JOIN documents d ON d.org_id = l.org_id AND d.id = l.document_id \
          LEFT JOIN document_versions v ON v.document_id = d.id AND v.id = (\
            SELECT v2.id FROM document_versions v2 WHERE v2.document_id = d.id \
            ORDER BY CASE WHEN v2.status = 'approved' THEN 0 ELSE 1 END, v2.number DESC LIMIT 1) \
@@ -886,7 +886,7 @@ impl Store {
             created_by: actor.user_id,
         };
         on!(&mut tx, c => sqlx::query(
-            "INSERT INTO evidence_links (id, org_id, document_id, target_kind, framework, target_ref, created_at, created_by) \
+            "INSERT INTO document_evidence (id, org_id, document_id, target_kind, framework, target_ref, created_at, created_by) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
         ).bind(link.id).bind(org_id).bind(document_id).bind(target.kind()).bind(target.framework())
         .bind(target.reference()).bind(Ts(link.created_at)).bind(actor.user_id)
@@ -915,12 +915,12 @@ impl Store {
         let mut tx = self.begin().await?;
         let row: Option<LinkRow> = on!(&mut tx, c => sqlx::query_as(
             "SELECT id, org_id, document_id, target_kind, framework, target_ref, created_at, created_by \
-             FROM evidence_links WHERE org_id = $1 AND document_id = $2 AND id = $3"
+             FROM document_evidence WHERE org_id = $1 AND document_id = $2 AND id = $3"
         ).bind(org_id).bind(document_id).bind(link_id).fetch_optional(&mut *c).await?);
         let before = row
             .ok_or_else(|| not_found("evidence link", link_id))?
             .into_link()?;
-        on!(&mut tx, c => sqlx::query("DELETE FROM evidence_links WHERE org_id = $1 AND id = $2")
+        on!(&mut tx, c => sqlx::query("DELETE FROM document_evidence WHERE org_id = $1 AND id = $2")
             .bind(org_id).bind(link_id).execute(&mut *c).await?.rows_affected());
         trail::append(
             &mut tx,
@@ -941,7 +941,7 @@ impl Store {
     ) -> Result<Vec<EvidenceLink>> {
         let rows: Vec<LinkRow> = read!(self, p => sqlx::query_as(
             "SELECT id, org_id, document_id, target_kind, framework, target_ref, created_at, created_by \
-             FROM evidence_links WHERE org_id = $1 AND document_id = $2 ORDER BY target_kind, framework, target_ref"
+             FROM document_evidence WHERE org_id = $1 AND document_id = $2 ORDER BY target_kind, framework, target_ref"
         ).bind(org_id).bind(document_id).fetch_all(p).await?);
         rows.into_iter().map(LinkRow::into_link).collect()
     }
@@ -1006,7 +1006,7 @@ impl Store {
         ).bind(org_id).fetch_all(p).await?);
         let links: Vec<LinkRow> = read!(self, p => sqlx::query_as(
             "SELECT id, org_id, document_id, target_kind, framework, target_ref, created_at, created_by \
-             FROM evidence_links WHERE org_id = $1 ORDER BY target_kind, framework, target_ref"
+             FROM document_evidence WHERE org_id = $1 ORDER BY target_kind, framework, target_ref"
         ).bind(org_id).fetch_all(p).await?);
         let mut by_doc: HashMap<Uuid, Vec<EvidenceTarget>> = HashMap::new();
         for l in links {

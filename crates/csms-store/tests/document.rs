@@ -464,7 +464,7 @@ async fn a_backup_carries_documents(db: &TestDb) {
         "blobs",
         "documents",
         "document_versions",
-        "evidence_links",
+        "document_evidence",
     ] {
         assert!(text.contains(&format!("\"table\":\"{table}\"")), "{table}");
     }

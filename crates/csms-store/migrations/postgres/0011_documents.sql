@@ -76,7 +76,7 @@ CREATE INDEX document_versions_sha ON document_versions (sha256);
 -- At most one approved version per document.
 CREATE UNIQUE INDEX document_versions_approved ON document_versions (document_id) WHERE status = 'approved';
 
-CREATE TABLE evidence_links (
+CREATE TABLE document_evidence (
     id            UUID NOT NULL PRIMARY KEY,
     org_id        UUID NOT NULL,
     document_id   UUID NOT NULL,
@@ -88,4 +88,4 @@ CREATE TABLE evidence_links (
     UNIQUE (document_id, target_kind, framework, target_ref),
     FOREIGN KEY (org_id, document_id) REFERENCES documents (org_id, id)
 );
-CREATE INDEX evidence_links_target ON evidence_links (org_id, target_kind, framework, target_ref);
+CREATE INDEX document_evidence_target ON document_evidence (org_id, target_kind, framework, target_ref);
