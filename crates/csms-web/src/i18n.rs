@@ -126,6 +126,21 @@ impl Tr {
         }
     }
 
+    /// The calendar date of an instant in the reader's time zone, as `YYYY-MM-DD` (file names,
+    /// document dates: the same in every language).
+    pub fn iso_date(&self, t: &OffsetDateTime) -> String {
+        match jiff::Timestamp::from_microsecond((t.unix_timestamp_nanos() / 1000) as i64) {
+            Ok(ts) => ts
+                .to_zoned_datetime(self.zone.clone())
+                .strftime("%Y-%m-%d")
+                .to_string(),
+            Err(_) => csms_domain::time::format_canonical(*t)
+                .chars()
+                .take(10)
+                .collect(),
+        }
+    }
+
     /// Like [`Tr::datetime`] for an optional instant, with a dash when absent.
     pub fn datetime_opt(&self, t: &Option<OffsetDateTime>) -> String {
         t.as_ref()

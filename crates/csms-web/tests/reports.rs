@@ -297,7 +297,7 @@ async fn certification_pack_holds_the_files_and_a_manifest_that_matches() {
         let mut f = archive.by_index(i).unwrap();
         let mut bytes = Vec::new();
         f.read_to_end(&mut bytes).unwrap();
-        files.insert(f.name().to_owned(), bytes);
+        files.insert(f.name().expect("a UTF-8 entry name").into_owned(), bytes);
     }
     for name in [
         "01-scope/scope.pdf",

@@ -219,7 +219,7 @@ fn pdf_lang(tr: &Tr) -> PdfLang {
 }
 
 fn date_of(tr: &Tr, at: &time::OffsetDateTime) -> String {
-    tr.datetime(at).chars().take(10).collect()
+    tr.iso_date(at)
 }
 
 /// `kawasaki-plant-risks-2026-11-26-ja.pdf`
