@@ -225,6 +225,10 @@ fn attach(
             }
         }
     }
+    // The database's text order depends on its collation; the order is Rust's on both.
+    for c in controls {
+        sort_links(c);
+    }
 }
 
 /// Checks that every id names a row of `table` in the organization.
@@ -336,6 +340,15 @@ async fn write_links(tx: &mut Tx, c: &Control, replace: bool) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Puts the links in the order a read returns them (requirements by framework and ref, ids
+/// ascending), so that what a write returns equals what a read gives.
+fn sort_links(c: &mut Control) {
+    c.requirements.sort();
+    c.risk_ids.sort();
+    c.zone_ids.sort();
+    c.asset_ids.sort();
 }
 
 fn sorted_links(c: &Control) -> (Vec<RequirementLink>, Vec<Uuid>, Vec<Uuid>, Vec<Uuid>) {
@@ -469,7 +482,7 @@ impl Store {
              ON CONFLICT (org_id) DO UPDATE SET last_seq = control_counters.last_seq + 1 RETURNING last_seq"
         ).bind(org_id).fetch_one(&mut *c).await?);
         let now = csms_domain::time::now();
-        let control = Control {
+        let mut control = Control {
             id: new_id(),
             org_id,
             code: csms_domain::control::code(n),
@@ -488,6 +501,7 @@ impl Store {
             updated_by: actor.user_id,
             version: 1,
         };
+        sort_links(&mut control);
         on!(&mut tx, c => sqlx::query(
             "INSERT INTO controls (id, org_id, code, title, description, status, owner_id, due_date, created_at, created_by, \
              updated_at, updated_by, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $9, $10, 1)"
@@ -523,7 +537,7 @@ impl Store {
         }
         check_refs(&mut tx, org_id, &new).await?;
         let now = csms_domain::time::now();
-        let after = Control {
+        let mut after = Control {
             title: new.title,
             description: new.description,
             status: new.status,
@@ -538,6 +552,7 @@ impl Store {
             version: before.version + 1,
             ..before.clone()
         };
+        sort_links(&mut after);
         let changed = on!(&mut tx, c => sqlx::query(
             "UPDATE controls SET title = $1, description = $2, status = $3, owner_id = $4, due_date = $5, updated_at = $6, \
              updated_by = $7, version = version + 1 WHERE org_id = $8 AND id = $9 AND version = $10"
