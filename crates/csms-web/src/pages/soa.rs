@@ -13,7 +13,7 @@ use askama::Template;
 use axum::Extension;
 use axum::Form;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use csms_domain::Uuid;
 use csms_domain::control::Control;
