@@ -9,6 +9,7 @@ mod api;
 mod assets;
 pub mod authz;
 mod charts;
+pub mod export;
 pub mod i18n;
 pub mod library;
 mod metrics;

@@ -167,6 +167,8 @@ pub async fn serve(settings: &Settings, a: ServeArgs) -> anyhow::Result<()> {
         address = %listener.local_addr()?,
         database = %settings.database_display(),
         schema_version = status.database,
+        attachments = %settings.attachments.display(),
+        max_attachment_bytes = settings.attachments.max_bytes,
         "OpenCSMS is listening"
     );
     println!("OpenCSMS is listening on http://{}", listener.local_addr()?);

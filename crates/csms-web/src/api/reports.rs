@@ -43,6 +43,12 @@ pub(crate) fn routes() -> Vec<Route> {
         ),
         route!(
             GET,
+            "/api/v1/soa/versions/{id}/soa.pdf",
+            OrgRead,
+            get(soa_pdf_api)
+        ),
+        route!(
+            GET,
             "/api/v1/reports/scope.pdf",
             OrgRead,
             get(scope_pdf_api)

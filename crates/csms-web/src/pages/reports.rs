@@ -94,6 +94,12 @@ pub(crate) fn routes() -> Vec<Route> {
         ),
         route!(
             GET,
+            "/o/{org}/soa/versions/{id}/soa.pdf",
+            OrgRead,
+            get(soa_pdf_page)
+        ),
+        route!(
+            GET,
             "/o/{org}/reports/scope.pdf",
             OrgRead,
             get(scope_pdf_page)
