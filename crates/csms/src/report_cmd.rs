@@ -64,7 +64,7 @@ pub struct Common {
     /// Where to write: a file, or a directory for the report's usual name
     /// (e.g. `kawasaki-plant-soa-2026-11-26-ja.xlsx`).
     #[arg(long, short, value_name = "PATH", default_value = ".")]
-    out: PathBuf,
+    output: PathBuf,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -103,7 +103,7 @@ pub async fn run(settings: &Settings, cmd: ReportCommand) -> anyhow::Result<()> 
     };
     let store = open_store(settings, KeyPolicy::MustExist).await?;
     let state = csms_web::AppState::new(store.clone(), settings.web.clone());
-    let result = write_report(&state, &common.org, report, format, lang, &common.out).await;
+    let result = write_report(&state, &common.org, report, format, lang, &common.output).await;
     store.close().await;
     let w = result.map_err(anyhow::Error::msg)?;
     println!(

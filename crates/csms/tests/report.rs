@@ -99,7 +99,7 @@ fn reports_are_written_as_files_in_either_language() {
         "soa",
         "--org",
         DEMO,
-        "--out",
+        "--output",
         dir.to_str().unwrap(),
     ]);
     let xlsx = only_file(&dir);
@@ -120,7 +120,7 @@ fn reports_are_written_as_files_in_either_language() {
         DEMO,
         "--format",
         "pdf",
-        "--out",
+        "--output",
         pdf.to_str().unwrap(),
     ]);
     let text = pdf_text(&pdf);
@@ -137,7 +137,7 @@ fn reports_are_written_as_files_in_either_language() {
         "pdf",
         "--lang",
         "en",
-        "--out",
+        "--output",
         risks.to_str().unwrap(),
     ]);
     assert!(pdf_text(&risks).contains("Minato Chemical"));
@@ -147,7 +147,7 @@ fn reports_are_written_as_files_in_either_language() {
         "scope",
         "--org",
         DEMO,
-        "--out",
+        "--output",
         scope.to_str().unwrap(),
     ]);
     assert!(pdf_text(&scope).contains("川崎"));
@@ -157,7 +157,7 @@ fn reports_are_written_as_files_in_either_language() {
         "pack",
         "--org",
         DEMO,
-        "--out",
+        "--output",
         pack.to_str().unwrap(),
     ]);
     let zip = std::fs::read(&pack).unwrap();
@@ -175,7 +175,7 @@ fn reports_are_written_as_files_in_either_language() {
         "assessment",
         "--org",
         DEMO,
-        "--out",
+        "--output",
         assessment.to_str().unwrap(),
     ]);
     assert!(std::fs::read(&assessment).unwrap().starts_with(b"PK"));
@@ -195,7 +195,7 @@ fn report_errors_say_what_is_wrong() {
         "soa",
         "--org",
         "kashima",
-        "--out",
+        "--output",
         out.to_str().unwrap(),
     ]);
     assert!(e.contains("no Statement of Applicability"), "{e}");
@@ -205,7 +205,7 @@ fn report_errors_say_what_is_wrong() {
         "soa",
         "--org",
         DEMO,
-        "--out",
+        "--output",
         i.path("missing/dir/x.xlsx").to_str().unwrap(),
     ]);
     assert!(e.contains("cannot write"), "{e}");
