@@ -56,7 +56,7 @@ fn decision(n: usize, node_ref: &str, version: i64) -> Value {
     if n % 7 == 3 {
         json!({"version": version, "applicability": "excluded",
                "exclusion": format!("{node_ref}: 当工場には無線ネットワーク及び遠隔保守の接続がないため除外")})
-    } else if n % 2 == 0 {
+    } else if n.is_multiple_of(2) {
         json!({"version": version, "applicability": "applicable",
                "reasons": ["legal_contractual"],
                "reason_text": format!("{node_ref}: 高圧ガス保安法に基づく保安管理のため"),
@@ -456,7 +456,7 @@ async fn the_api_decides_approves_and_then_refuses_every_change() {
                 format!("{r}: 当工場には無線ネットワーク及び遠隔保守の接続がないため除外")
             );
             assert_eq!(row[3], "", "{r}: an exclusion has no reasons");
-        } else if n % 2 == 0 {
+        } else if n.is_multiple_of(2) {
             assert_eq!(row[2], "適用", "{r}");
             assert!(row[3].contains("法令・契約上の義務"), "{r}: {}", row[3]);
             assert!(
