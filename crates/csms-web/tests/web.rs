@@ -285,6 +285,46 @@ async fn organizations_are_isolated() {
         )
         .await
         .unwrap();
+    // An alpha-only document with a version and an evidence link.
+    let scheme = store.classification_scheme(app.alpha.id).await.unwrap();
+    let doc = store
+        .create_document(
+            &cli(),
+            app.alpha.id,
+            csms_domain::document::NewDocument {
+                title: "alpha-only-document".into(),
+                classification: scheme.labels[0].clone(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let doc_version = store
+        .add_document_version(
+            &cli(),
+            app.alpha.id,
+            doc.id,
+            doc.version,
+            &csms_store::blob::StoredBlob {
+                sha256: "ab".repeat(32),
+                size: 10,
+                content_type: "application/pdf".into(),
+                created: true,
+            },
+            "alpha-only-file.pdf",
+            "",
+        )
+        .await
+        .unwrap();
+    let doc_link = store
+        .add_evidence_link(
+            &cli(),
+            app.alpha.id,
+            doc.id,
+            &csms_domain::document::EvidenceTarget::Risk(risk.id),
+        )
+        .await
+        .unwrap();
     // The id a route's `{id}` names, by the collection before it.
     let id_for = |p: &str| -> String {
         let before = p.split("/{id}").next().unwrap_or("");
@@ -295,13 +335,20 @@ async fn organizations_are_isolated() {
             "conduits" => conduit.id,
             "assets" => asset.id,
             "risks" => risk.id,
+            "documents" => doc.id,
             _ => assessment.id,
         };
         id.to_string()
     };
     let alpha_path = |p: &str| {
+        let link_id = if p.contains("/documents/") {
+            doc_link.id
+        } else {
+            link.id
+        };
         p.replace("{id}", &id_for(p))
-            .replace("{link}", &link.id.to_string())
+            .replace("{vid}", &doc_version.id.to_string())
+            .replace("{link}", &link_id.to_string())
             .replace("{framework}", "ciso.cisa-cpg-2.0")
             .replace("{mapping}", "alpha-only-map")
     };
@@ -318,6 +365,8 @@ async fn organizations_are_isolated() {
         "alpha-only-conduit",
         "alpha-only-asset",
         "alpha-only-risk",
+        "alpha-only-document",
+        "alpha-only-file",
         "ciso.cisa-cpg-2.0",
         &app.alpha.id.to_string(),
         &assessment.id.to_string(),

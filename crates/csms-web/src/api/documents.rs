@@ -712,8 +712,10 @@ pub async fn patch_document(
     body: Result<Json<DocumentPatch>, JsonRejection>,
 ) -> Result<Json<DocumentDetail>, Problem> {
     let id = doc_path(id)?;
-    let Json(body) = body.map_err(|e| bad_json(e, EXAMPLE))?;
     let org = caller.org()?.0.clone();
+    // A missing document is a 404 whatever the body.
+    state.store().document(org.id, id).await?;
+    let Json(body) = body.map_err(|e| bad_json(e, EXAMPLE))?;
     let new = body.document.into_new().map_err(invalid)?;
     state
         .store()
@@ -894,8 +896,9 @@ pub async fn transition_version(
     body: Result<Json<TransitionInput>, JsonRejection>,
 ) -> Result<Json<VersionDto>, Problem> {
     let (id, vid) = two_ids(ids)?;
-    let Json(body) = body.map_err(|e| bad_json(e, r#"{"action": "approve", "version": 3}"#))?;
     let org = caller.org()?.0.clone();
+    state.store().document_version(org.id, id, vid).await?;
+    let Json(body) = body.map_err(|e| bad_json(e, r#"{"action": "approve", "version": 3}"#))?;
     let t = Transition::parse(body.action.trim()).map_err(invalid)?;
     let v = transition(&state, &caller, org.id, id, vid, body.version, t).await?;
     let doc = state.store().document(org.id, id).await?;
@@ -937,13 +940,14 @@ pub async fn add_link(
     body: Result<Json<LinkInput>, JsonRejection>,
 ) -> Result<Response, Problem> {
     let id = doc_path(id)?;
+    let org = caller.org()?.0.clone();
+    state.store().document(org.id, id).await?;
     let Json(body) = body.map_err(|e| {
         bad_json(
             e,
             r#"{"kind": "requirement", "framework": "jipdec-csms-2010", "ref": "4.3.2.6"}"#,
         )
     })?;
-    let org = caller.org()?.0.clone();
     let target = link_target(&state, org.id, &body.kind, &body.framework, &body.reference)
         .await
         .map_err(invalid)?;
