@@ -612,8 +612,12 @@ impl Store {
                     places.push(place);
                 }
             }
-            let mut items: Vec<&str> = naming.iter().map(|n| n.node_ref.as_str()).collect();
-            items.dedup();
+            let mut items: Vec<&str> = Vec::new();
+            for n in &naming {
+                if !items.contains(&n.node_ref.as_str()) {
+                    items.push(n.node_ref.as_str());
+                }
+            }
             let approved = naming.iter().any(|n| n.number.is_some());
             let fix = if approved {
                 "an approved statement keeps it for the record: set the control's status to retired instead"

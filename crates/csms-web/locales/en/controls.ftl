@@ -65,3 +65,7 @@ control-status-retired = Retired
 notice-control-created = The control was recorded.
 notice-control-saved = The control was saved.
 notice-control-deleted = The control was deleted.
+control-zone-section = Controls applied to this zone
+control-zone-section-hint = The zone's set of countermeasures; a control shared with similar zones is recorded once (4.3.4.2.2).
+control-zone-none = No control applies to this zone yet.
+control-zone-shared = also applied to { $count } other zones

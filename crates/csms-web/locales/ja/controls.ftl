@@ -65,3 +65,7 @@ control-status-retired = 廃止
 notice-control-created = 管理策を登録しました。
 notice-control-saved = 管理策を保存しました。
 notice-control-deleted = 管理策を削除しました。
+control-zone-section = このゾーンに適用される管理策
+control-zone-section-hint = このゾーンの対策群です。類似するゾーンと共有する管理策は一度だけ登録します(4.3.4.2.2)。
+control-zone-none = このゾーンに適用される管理策はまだありません。
+control-zone-shared = 他の { $count } ゾーンにも適用

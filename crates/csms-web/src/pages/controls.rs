@@ -1030,3 +1030,92 @@ pub async fn delete(
         Err(e) => fail(&caller, &e),
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// On a zone's page
+
+/// A control as a zone's page lists it: the zone's common set of countermeasures
+/// (4.3.4.2.2), with how many other zones share each one.
+#[allow(dead_code)] // read by templates/controls_zone.html once the zone page includes it
+pub(crate) struct ZoneControlView {
+    pub id: Uuid,
+    pub code: String,
+    pub title: String,
+    pub status: String,
+    pub status_class: &'static str,
+    /// Other zones the same control applies to.
+    pub other_zones: usize,
+}
+
+/// The controls of a zone for `templates/controls_zone.html` (the zone page includes it with
+/// `zone_controls` set to this and `org`, `ctx` in scope). Callers pass
+/// `store.zone_controls(org_id, zone_id)`; retired controls are listed last.
+#[cfg_attr(not(test), allow(dead_code))] // wired into the zone page by the inventory area
+pub(crate) fn zone_views(tr: &Tr, controls: &[Control], zone_id: Uuid) -> Vec<ZoneControlView> {
+    let mut views: Vec<(bool, ZoneControlView)> = controls
+        .iter()
+        .filter(|c| c.zone_ids.contains(&zone_id))
+        .map(|c| {
+            (
+                c.status == ControlStatus::Retired,
+                ZoneControlView {
+                    id: c.id,
+                    code: c.code.clone(),
+                    title: c.title.clone(),
+                    status: status_label(tr, c.status),
+                    status_class: status_class(c.status),
+                    other_zones: c.zone_ids.iter().filter(|z| **z != zone_id).count(),
+                },
+            )
+        })
+        .collect();
+    views.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.code.cmp(&b.1.code)));
+    views.into_iter().map(|(_, v)| v).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::Lang;
+
+    fn control(code: &str, status: ControlStatus, zones: Vec<Uuid>) -> Control {
+        Control {
+            id: Uuid::now_v7(),
+            org_id: Uuid::now_v7(),
+            code: code.into(),
+            title: format!("{code} title"),
+            description: String::new(),
+            status,
+            owner_id: None,
+            due_date: None,
+            requirements: vec![],
+            risk_ids: vec![],
+            zone_ids: zones,
+            asset_ids: vec![],
+            created_at: time::OffsetDateTime::UNIX_EPOCH,
+            created_by: None,
+            updated_at: time::OffsetDateTime::UNIX_EPOCH,
+            updated_by: None,
+            version: 1,
+        }
+    }
+
+    #[test]
+    fn a_zone_lists_its_controls_with_the_zones_sharing_them() {
+        let (a, b, c) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+        let controls = vec![
+            control("C-0001", ControlStatus::Retired, vec![a]),
+            control("C-0002", ControlStatus::Operating, vec![a, b, c]),
+            control("C-0003", ControlStatus::Planned, vec![b]),
+            control("C-0004", ControlStatus::Implemented, vec![a]),
+        ];
+        let tr = Tr::new(Lang::Ja, None);
+        let v = zone_views(&tr, &controls, a);
+        let codes: Vec<&str> = v.iter().map(|x| x.code.as_str()).collect();
+        assert_eq!(codes, ["C-0002", "C-0004", "C-0001"], "retired last");
+        assert_eq!(v[0].other_zones, 2);
+        assert_eq!(v[0].status, "運用中");
+        assert_eq!(v[1].other_zones, 0);
+        assert!(zone_views(&tr, &controls, Uuid::now_v7()).is_empty());
+    }
+}
