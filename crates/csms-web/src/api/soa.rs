@@ -730,7 +730,12 @@ pub async fn version_xlsx(
     let org = caller.org()?.0.clone();
     let v = state.store().soa_version(org.id, id).await?;
     let report = soa_report(&state, &org, id, &tr).await?;
-    let bytes = csms_report::soa::soa_xlsx(&report).map_err(|e| {
+    // Writing a workbook is CPU work: off the async workers.
+    let made = tokio::task::spawn_blocking(move || csms_report::soa::soa_xlsx(&report))
+        .await
+        .map_err(|e| e.to_string())
+        .and_then(|r| r.map_err(|e| e.to_string()));
+    let bytes = made.map_err(|e| {
         tracing::error!(error = %e, "SoA workbook failed");
         Problem::new(
             StatusCode::INTERNAL_SERVER_ERROR,

@@ -1280,7 +1280,12 @@ pub async fn download_xlsx(
         Ok(v) => v,
         Err(e) => return fail(&caller, &e),
     };
-    match csms_report::soa::soa_xlsx(&report) {
+    // Writing a workbook is CPU work: off the async workers.
+    let made = tokio::task::spawn_blocking(move || csms_report::soa::soa_xlsx(&report))
+        .await
+        .map_err(|e| e.to_string())
+        .and_then(|r| r.map_err(|e| e.to_string()));
+    match made {
         Ok(bytes) => super::download(
             bytes,
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
