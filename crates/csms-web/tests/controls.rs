@@ -356,6 +356,40 @@ async fn a_control_cited_by_the_soa_is_kept_and_says_why() {
         )
         .await
         .unwrap();
+    // A document linked as evidence of the control.
+    let doc = store
+        .create_document(
+            &cli(),
+            app.alpha.id,
+            csms_domain::document::NewDocument {
+                title: "リモート保守手順書".into(),
+                doc_type: csms_domain::document::DocType::Procedure,
+                classification: csms_domain::document::default_classifications()[1].clone(),
+                owner_id: None,
+                review_months: 12,
+                retention_months: 36,
+            },
+        )
+        .await
+        .unwrap();
+    store
+        .add_evidence_link(
+            &cli(),
+            app.alpha.id,
+            doc.id,
+            &csms_domain::document::EvidenceTarget::Control(id.parse().unwrap()),
+        )
+        .await
+        .unwrap();
+    let (_, _, page) = app
+        .get(&format!("/o/alpha/controls/{id}"), Some(&manager))
+        .await;
+    let ev = &page[page.find("id=\"control-evidence\"").unwrap()..];
+    assert!(
+        ev.contains(&doc.code) && ev.contains("リモート保守手順書"),
+        "{ev}"
+    );
+    assert!(ev.contains(&format!("/o/alpha/documents/{}", doc.id)));
     // The control's page lists the citing item.
     let (_, _, page) = app
         .get(&format!("/o/alpha/controls/{id}"), Some(&manager))
