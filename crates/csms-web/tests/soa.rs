@@ -142,6 +142,22 @@ async fn the_api_decides_approves_and_then_refuses_every_change() {
     let outsider = app.who("tanaka", &app.beta, Some(Role::Admin)).await;
     let refs = jipdec_refs();
 
+    let (st, _, doc) = app.get("/api/openapi.json", None).await;
+    assert_eq!(st, StatusCode::OK);
+    let doc: Value = serde_json::from_str(&doc).unwrap();
+    for path in [
+        "/api/v1/soa",
+        "/api/v1/soa/draft",
+        "/api/v1/soa/diff",
+        "/api/v1/soa/items",
+        "/api/v1/soa/items/{id}",
+        "/api/v1/soa/versions/{id}",
+        "/api/v1/soa/versions/{id}/approve",
+        "/api/v1/soa/versions/{id}/soa.xlsx",
+    ] {
+        assert!(doc["paths"][path].is_object(), "{path} is documented");
+    }
+
     let (st, _, list) = app.api(Method::GET, "/api/v1/soa", &writer, None).await;
     assert_eq!(st, StatusCode::OK);
     assert_eq!(list["framework"], JIPDEC);
@@ -644,6 +660,13 @@ async fn the_pages_decide_items_and_approve() {
     // The approve button appears only when every item is decided; a contributor gets 403.
     let (_, _, page) = app.get("/o/alpha/soa", Some(&manager)).await;
     assert!(page.contains("id=\"soa-undecided\""));
+    assert!(
+        page.contains(&format!(
+            "class=\"soa-undecided-refs\"> {} ",
+            items[1]["node_ref"].as_str().unwrap()
+        )),
+        "the page names undecided items"
+    );
     assert!(!page.contains("id=\"soa-approve\""));
     for (n, item) in items.iter().enumerate().skip(1) {
         let r = item["node_ref"].as_str().unwrap();
