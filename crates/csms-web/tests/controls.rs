@@ -93,11 +93,12 @@ fn control_json(s: &Seed) -> Value {
     })
 }
 
-/// Whether the form marks the wrapper of the field with `field_id` invalid (the error is
-/// shown next to that field).
+/// Whether the form marks the wrapper of the field with `field_id` invalid and shows the
+/// error message inside it, next to the field.
 fn has_error_next_to(page: &str, field_id: &str) -> bool {
     page.split("class=\"field invalid\"").skip(1).any(|rest| {
-        rest[..rest.find("</div>").unwrap_or(rest.len())].contains(&format!("id=\"{field_id}\""))
+        let field = &rest[..rest.find("</div>").unwrap_or(rest.len())];
+        field.contains(&format!("id=\"{field_id}\"")) && field.contains("class=\"ctl-field-error\"")
     })
 }
 

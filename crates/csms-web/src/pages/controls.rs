@@ -528,6 +528,8 @@ struct FormPage {
     control: Option<(Uuid, String)>,
     f: Fields,
     error_field: String,
+    /// The error shown next to the field it names.
+    error_message: String,
     statuses: Vec<Choice>,
     owners: Vec<Choice>,
     risks: Vec<Choice>,
@@ -590,16 +592,17 @@ async fn form_page(
         None => format!("/o/{}/controls/new", org.slug),
     };
     let mut ctx = Ctx::new(state, caller, "controls", &path).await;
-    let (status, error_field) = match error {
+    let (status, error_field, error_message) = match error {
         Some((status, e)) => {
-            if status == StatusCode::CONFLICT {
-                ctx.error(e.message.clone());
+            let text = if status == StatusCode::CONFLICT {
+                e.message.clone()
             } else {
-                ctx.error(tr.t1("error-invalid", "reason", &e));
-            }
-            (status, e.field.to_owned())
+                tr.t1("error-invalid", "reason", &e)
+            };
+            ctx.error(text.clone());
+            (status, e.field.to_owned(), text)
         }
-        None => (StatusCode::OK, String::new()),
+        None => (StatusCode::OK, String::new(), String::new()),
     };
     let mut owners: Vec<Choice> = members
         .iter()
@@ -634,6 +637,7 @@ async fn form_page(
             .collect(),
         frameworks,
         error_field,
+        error_message,
         control,
         f,
         org,
