@@ -60,7 +60,9 @@ async fn exercise(blobs: &BlobStore) {
 
     // A refused type and an empty file are not kept.
     let mut w = blobs.writer().await.unwrap();
-    w.write(b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0\x02\0>\0").await.unwrap();
+    w.write(b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0\x02\0>\0")
+        .await
+        .unwrap();
     assert!(matches!(w.finish().await, Err(BlobError::Refused { .. })));
     let w = blobs.writer().await.unwrap();
     assert!(matches!(w.finish().await, Err(BlobError::Empty)));

@@ -49,10 +49,7 @@ async fn org(store: &Store, slug: &str) -> Org {
         .await
         .unwrap();
     let mut actors = Vec::new();
-    for (name, role) in [
-        ("suzuki", Role::Contributor),
-        ("yamada", Role::CsmsManager),
-    ] {
+    for (name, role) in [("suzuki", Role::Contributor), ("yamada", Role::CsmsManager)] {
         let u = store
             .create_user(
                 &cli(),
@@ -66,7 +63,10 @@ async fn org(store: &Store, slug: &str) -> Org {
             )
             .await
             .unwrap();
-        store.set_membership(&cli(), o.id, u.id, role).await.unwrap();
+        store
+            .set_membership(&cli(), o.id, u.id, role)
+            .await
+            .unwrap();
         actors.push(Actor::user(u.id, &u.username));
     }
     let manager = actors.pop().unwrap();
@@ -154,13 +154,21 @@ async fn versions_move_through_the_workflow(db: &TestDb) {
         .await
         .unwrap();
     assert_eq!(rec[0].action, "upload");
-    assert_eq!(rec[0].diff["after"]["sha256"], v1.sha256.as_str(), "{}", rec[0].diff);
+    assert_eq!(
+        rec[0].diff["after"]["sha256"],
+        v1.sha256.as_str(),
+        "{}",
+        rec[0].diff
+    );
 
     // Approving a draft is refused: it must be submitted first.
     let err = step(store, &o, &o.manager, doc.id, v1.id, Transition::Approve)
         .await
         .unwrap_err();
-    assert!(matches!(err, StoreError::Locked(ref m) if m.contains("in_review")), "{err}");
+    assert!(
+        matches!(err, StoreError::Locked(ref m) if m.contains("in_review")),
+        "{err}"
+    );
     step(store, &o, &o.author, doc.id, v1.id, Transition::Submit)
         .await
         .unwrap();
@@ -189,7 +197,10 @@ async fn versions_move_through_the_workflow(db: &TestDb) {
     assert_eq!(versions[0].status, VersionStatus::Approved);
     assert_eq!(versions[1].status, VersionStatus::Superseded);
     assert!(versions[1].closed_at.is_some());
-    assert_eq!(versions[1].sha256, v1.sha256, "a version's file never changes");
+    assert_eq!(
+        versions[1].sha256, v1.sha256,
+        "a version's file never changes"
+    );
     // A superseded version is final.
     let err = step(store, &o, &o.manager, doc.id, v1.id, Transition::Withdraw)
         .await
@@ -241,7 +252,10 @@ async fn versions_move_through_the_workflow(db: &TestDb) {
     step(store, &o, &o.manager, doc.id, v2.id, Transition::Withdraw)
         .await
         .unwrap();
-    assert_eq!(store.document(o.id, doc.id).await.unwrap().next_review, None);
+    assert_eq!(
+        store.document(o.id, doc.id).await.unwrap().next_review,
+        None
+    );
     store.verify_trail().await.unwrap();
 }
 
@@ -296,7 +310,14 @@ async fn a_stale_version_conflicts(db: &TestDb) {
         .await
         .unwrap_err();
     assert!(
-        matches!(err, StoreError::Conflict { expected: 1, current: 2, .. }),
+        matches!(
+            err,
+            StoreError::Conflict {
+                expected: 1,
+                current: 2,
+                ..
+            }
+        ),
         "{err}"
     );
     let err = store
@@ -311,7 +332,13 @@ async fn a_stale_version_conflicts(db: &TestDb) {
         .update_document(&o.author, o.id, doc.id, 2, p)
         .await
         .unwrap_err();
-    assert!(matches!(err, StoreError::Invalid(FieldError { field: "doc_type", .. })));
+    assert!(matches!(
+        err,
+        StoreError::Invalid(FieldError {
+            field: "doc_type",
+            ..
+        })
+    ));
     // Another organization cannot see it.
     let other = org(store, "other").await;
     assert!(matches!(
@@ -343,10 +370,24 @@ async fn evidence_links_and_the_index(db: &TestDb) {
     assert!(matches!(dup, StoreError::Duplicate { .. }), "{dup}");
     // A risk must exist in the organization.
     let err = store
-        .add_evidence_link(&o.author, o.id, doc.id, &EvidenceTarget::Risk(Uuid::from_u128(9)))
+        .add_evidence_link(
+            &o.author,
+            o.id,
+            doc.id,
+            &EvidenceTarget::Risk(Uuid::from_u128(9)),
+        )
         .await
         .unwrap_err();
-    assert!(matches!(err, StoreError::Invalid(FieldError { field: "target_ref", .. })), "{err}");
+    assert!(
+        matches!(
+            err,
+            StoreError::Invalid(FieldError {
+                field: "target_ref",
+                ..
+            })
+        ),
+        "{err}"
+    );
 
     // Evidence without a version yet, then with the draft, then with the approved version.
     let refs = store.evidence_for(o.id, &req).await.unwrap();
@@ -363,7 +404,10 @@ async fn evidence_links_and_the_index(db: &TestDb) {
     let v2 = upload(store, &blobs, &o, doc.id, "手順 改訂案\n").await;
     let refs = store.evidence_for(o.id, &req).await.unwrap();
     assert_eq!(refs[0].code, doc.code);
-    assert_eq!(refs[0].version_number, 1, "the approved version is in force, not the newer draft");
+    assert_eq!(
+        refs[0].version_number, 1,
+        "the approved version is in force, not the newer draft"
+    );
     assert_eq!(refs[0].status, Some(VersionStatus::Approved));
     assert_eq!(refs[0].sha256, v.sha256);
     assert_ne!(v2.sha256, v.sha256);
@@ -385,7 +429,11 @@ async fn evidence_links_and_the_index(db: &TestDb) {
 
     let records = store.blob_records(Some(o.id)).await.unwrap();
     assert_eq!(records.len(), 2);
-    assert!(records.iter().any(|r| r.used_by == vec![format!("{} v1", doc.code)]));
+    assert!(
+        records
+            .iter()
+            .any(|r| r.used_by == vec![format!("{} v1", doc.code)])
+    );
 
     store
         .remove_evidence_link(&o.author, o.id, doc.id, link.id)

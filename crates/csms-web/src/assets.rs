@@ -26,6 +26,11 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
         include_bytes!("../assets/risk.css"),
     ),
     (
+        "controls.css",
+        "text/css; charset=utf-8",
+        include_bytes!("../assets/controls.css"),
+    ),
+    (
         "soa.css",
         "text/css; charset=utf-8",
         include_bytes!("../assets/soa.css"),

@@ -299,23 +299,21 @@ async fn organizations_are_isolated() {
         )
         .await
         .unwrap();
-    let doc_version = store
-        .add_document_version(
-            &cli(),
-            app.alpha.id,
-            doc.id,
-            doc.version,
-            &csms_store::blob::StoredBlob {
-                sha256: "ab".repeat(32),
-                size: 10,
-                content_type: "application/pdf".into(),
-                created: true,
-            },
-            "alpha-only-file.pdf",
-            "",
+    // Its file goes through the API (into the application's own attachment store).
+    let (st, _, body) = app
+        .api_raw(
+            Method::POST,
+            &format!(
+                "/api/v1/documents/{}/versions?version={}&file_name=alpha-only-file.pdf",
+                doc.id, doc.version
+            ),
+            &insider,
+            "application/octet-stream",
+            b"%PDF-1.4\n% alpha-only-file\n%%EOF\n".to_vec(),
         )
-        .await
-        .unwrap();
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{body}");
+    let doc_version_id: csms_domain::Uuid = body["id"].as_str().unwrap().parse().unwrap();
     let doc_link = store
         .add_evidence_link(
             &cli(),
@@ -325,6 +323,31 @@ async fn organizations_are_isolated() {
         )
         .await
         .unwrap();
+    // An alpha-only control and a Statement of Applicability draft citing it.
+    let control = store
+        .create_control(
+            &cli(),
+            app.alpha.id,
+            csms_domain::control::NewControl {
+                title: "alpha-only-control".into(),
+                status: csms_domain::control::ControlStatus::Implemented,
+                zone_ids: vec![zone_a.id],
+                risk_ids: vec![risk.id],
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let soa = store
+        .start_soa_draft(
+            &cli(),
+            app.alpha.id,
+            "jipdec-csms-2010",
+            &["5.1.1".to_owned(), "5.1.2".to_owned()],
+        )
+        .await
+        .unwrap();
+    let soa_item = store.soa_items(app.alpha.id, soa.id).await.unwrap()[0].clone();
     // The id a route's `{id}` names, by the collection before it.
     let id_for = |p: &str| -> String {
         let before = p.split("/{id}").next().unwrap_or("");
@@ -336,6 +359,9 @@ async fn organizations_are_isolated() {
             "assets" => asset.id,
             "risks" => risk.id,
             "documents" => doc.id,
+            "controls" => control.id,
+            "items" => soa_item.id,
+            "versions" if p.contains("/soa/") => soa.id,
             _ => assessment.id,
         };
         id.to_string()
@@ -347,7 +373,7 @@ async fn organizations_are_isolated() {
             link.id
         };
         p.replace("{id}", &id_for(p))
-            .replace("{vid}", &doc_version.id.to_string())
+            .replace("{vid}", &doc_version_id.to_string())
             .replace("{link}", &link_id.to_string())
             .replace("{framework}", "ciso.cisa-cpg-2.0")
             .replace("{mapping}", "alpha-only-map")
@@ -366,6 +392,7 @@ async fn organizations_are_isolated() {
         "alpha-only-asset",
         "alpha-only-risk",
         "alpha-only-document",
+        "alpha-only-control",
         "alpha-only-file",
         "ciso.cisa-cpg-2.0",
         &app.alpha.id.to_string(),
@@ -425,7 +452,8 @@ async fn organizations_are_isolated() {
                 .path
                 .replace("{org}", "alpha")
                 .replace("{framework}", "jipdec-csms-2010")
-                .replace("{id}", &id_for(route.path));
+                .replace("{id}", &id_for(route.path))
+                .replace("{vid}", &doc_version_id.to_string());
             if path.ends_with("/node") {
                 path.push_str("?ref=4.2.2.1");
             }
@@ -443,6 +471,23 @@ async fn organizations_are_isolated() {
                 "{path} for a member: {s}"
             );
             let _ = body;
+        } else if route.path == "/api/v1/evidence" {
+            // The evidence of alpha's risk: the member sees the document, nobody else does.
+            let path = format!("{}?kind=risk&ref={}", route.path, risk.id);
+            let (s, _, body) = app.get(&path, Some(&insider)).await;
+            assert_eq!(s, StatusCode::OK, "{path}: {body}");
+            assert!(body.contains("alpha-only-document"), "{body}");
+            let (_, _, body) = app.get(&path, Some(&outsider)).await;
+            for secret in secrets {
+                assert!(!body.contains(secret), "{path} leaks {secret}: {body}");
+            }
+        } else if route.path == "/api/v1/soa/diff" {
+            // Its versions come in the query: alpha's are not found for another organization.
+            let path = format!("{}?from={}&to={}", route.path, soa.id, soa.id);
+            let (s, _, body) = app.get(&path, Some(&outsider)).await;
+            assert_eq!(s, StatusCode::NOT_FOUND, "{path}: {body}");
+            let (s, _, body) = app.get(&path, Some(&insider)).await;
+            assert_eq!(s, StatusCode::OK, "{path}: {body}");
         } else if route.path.starts_with("/api/v1/") {
             let (s, _, body) = app.get(route.path, Some(&outsider)).await;
             assert_eq!(s, StatusCode::OK, "{}", route.path);

@@ -70,7 +70,10 @@ fn verify_finds_tampered_and_missing_attachments_and_backups_carry_them() {
     let files = files_under(&store_dir);
     assert!(files.len() >= 5, "the demo documents' files: {files:?}");
     let out = source.ok(&["evidence", "verify"]);
-    assert!(out.contains(&format!("{} ok, 0 missing, 0 tampered", files.len())), "{out}");
+    assert!(
+        out.contains(&format!("{} ok, 0 missing, 0 tampered", files.len())),
+        "{out}"
+    );
 
     // A backup carries the attachments; restored elsewhere, they verify.
     let file = source.dir.path().join("csms.backup");
@@ -102,8 +105,14 @@ fn verify_finds_tampered_and_missing_attachments_and_backups_carry_them() {
     assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8_lossy(&out.stdout);
     let name = |p: &Path| p.file_name().unwrap().to_str().unwrap().to_owned();
-    assert!(text.contains(&format!("TAMPERED  {}", name(&files[0]))), "{text}");
-    assert!(text.contains(&format!("MISSING   {}", name(&files[1]))), "{text}");
+    assert!(
+        text.contains(&format!("TAMPERED  {}", name(&files[0]))),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("MISSING   {}", name(&files[1]))),
+        "{text}"
+    );
     assert!(text.contains("1 missing, 1 tampered"), "{text}");
     // A backup refuses to carry a tampered attachment.
     let out = source.run(&["backup", source.dir.path().join("b2").to_str().unwrap()]);

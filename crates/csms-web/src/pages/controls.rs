@@ -1040,7 +1040,6 @@ pub async fn delete(
 
 /// A control as a zone's page lists it: the zone's common set of countermeasures
 /// (4.3.4.2.2), with how many other zones share each one.
-#[allow(dead_code)] // read by templates/controls_zone.html once the zone page includes it
 pub(crate) struct ZoneControlView {
     pub id: Uuid,
     pub code: String,
@@ -1054,7 +1053,6 @@ pub(crate) struct ZoneControlView {
 /// The controls of a zone for `templates/controls_zone.html` (the zone page includes it with
 /// `zone_controls` set to this and `org`, `ctx` in scope). Callers pass
 /// `store.zone_controls(org_id, zone_id)`; retired controls are listed last.
-#[cfg_attr(not(test), allow(dead_code))] // wired into the zone page by the inventory area
 pub(crate) fn zone_views(tr: &Tr, controls: &[Control], zone_id: Uuid) -> Vec<ZoneControlView> {
     let mut views: Vec<(bool, ZoneControlView)> = controls
         .iter()

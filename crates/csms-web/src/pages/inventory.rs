@@ -2136,6 +2136,8 @@ struct ZonePage {
     error_field: String,
     conflict: Option<i64>,
     svg: String,
+    /// The controls that apply to the zone (the common set of countermeasures, 4.3.4.2.2).
+    zone_controls: Vec<crate::pages::controls::ZoneControlView>,
     can_write: bool,
     can_manage: bool,
 }
@@ -2200,11 +2202,14 @@ async fn zone_page(
         limit: ZONE_ASSETS,
         ..Default::default()
     };
-    let (systems, page) =
-        match tokio::try_join!(store.systems(org.id), store.assets(org.id, &in_zone)) {
-            Ok(v) => v,
-            Err(e) => return fail(caller, &e),
-        };
+    let (systems, page, controls) = match tokio::try_join!(
+        store.systems(org.id),
+        store.assets(org.id, &in_zone),
+        store.zone_controls(org.id, id)
+    ) {
+        Ok(v) => v,
+        Err(e) => return fail(caller, &e),
+    };
     let candidates = if cq.trim().is_empty() {
         Vec::new()
     } else {
@@ -2266,6 +2271,7 @@ async fn zone_page(
         error_field: error.map(|e| e.field).unwrap_or_default(),
         conflict,
         svg,
+        zone_controls: crate::pages::controls::zone_views(&caller.tr, &controls, id),
         can_write: caller.may(Perm::OrgWrite),
         can_manage: caller.may(Perm::OrgManage),
         org,
