@@ -908,6 +908,7 @@ pub async fn transition_version(
 #[utoipa::path(get, path = "/api/v1/documents/{id}/versions/{vid}/file", tag = "documents",
     params(("id" = Uuid, Path, description = "The document's id"), ("vid" = Uuid, Path, description = "The version's id")),
     responses((status = 200, description = "The file, as an attachment", content_type = "application/octet-stream"),
+        (status = 400, description = "An id in the path is not a UUID", body = ProblemDto, content_type = "application/problem+json"),
         (status = 401, body = ProblemDto, content_type = "application/problem+json"),
         (status = 404, description = "No such version, or its file is missing from the store", body = ProblemDto, content_type = "application/problem+json")),
     security(("token" = [])))]
@@ -1006,6 +1007,7 @@ pub(crate) async fn link_target(
 #[utoipa::path(delete, path = "/api/v1/documents/{id}/links/{link}", tag = "documents",
     params(("id" = Uuid, Path, description = "The document's id"), ("link" = Uuid, Path, description = "The link's id")),
     responses((status = 204, description = "Removed"),
+        (status = 400, description = "An id in the path is not a UUID", body = ProblemDto, content_type = "application/problem+json"),
         (status = 401, body = ProblemDto, content_type = "application/problem+json"),
         (status = 403, body = ProblemDto, content_type = "application/problem+json"),
         (status = 404, body = ProblemDto, content_type = "application/problem+json")),
