@@ -125,6 +125,14 @@ fn reports_are_written_as_files_in_either_language() {
     ]);
     let text = pdf_text(&pdf);
     assert!(text.contains("みなと化学"), "{text}");
+    // An exclusion's justification, as the demo wrote it (line breaks of the table cell
+    // aside), and the approval on the page furniture.
+    let flat: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    assert!(
+        flat.contains("当工場は制御システムを自社で開発しておらず"),
+        "{text}"
+    );
+    assert!(flat.contains("5.8.1"), "{text}");
 
     // The risk register in English, the scope, and the certification pack.
     let risks = i.path("risks.pdf");
