@@ -468,38 +468,7 @@ impl Fields {
         for z in &self.zone_ids {
             zone_ids.extend(parse_id("zone_ids", z)?);
         }
-        let mut asset_ids = Vec::new();
-        let mut unknown = Vec::new();
-        for tag in self
-            .asset_tags
-            .split([',', '\n', '\r', ';'])
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-        {
-            if tag.chars().any(char::is_control) {
-                unknown.push(shown(tag));
-                continue;
-            }
-            match state.store().asset_by_tag(org_id, tag).await {
-                Ok(a) => asset_ids.push(a.id),
-                Err(StoreError::NotFound { .. }) => unknown.push(shown(tag)),
-                Err(e) => return Err(e),
-            }
-        }
-        if !unknown.is_empty() {
-            return Err(FieldError {
-                field: "asset_ids",
-                message: format!(
-                    "no asset of this organization has the tag {}; check the asset tags (one per line)",
-                    unknown
-                        .iter()
-                        .map(|t| format!("'{t}'"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            }
-            .into());
-        }
+        let asset_ids = super::risk::asset_ids_of_tags(state, org_id, &self.asset_tags).await?;
         let status = if self.status.trim().is_empty() {
             ControlStatus::default()
         } else {

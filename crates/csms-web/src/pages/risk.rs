@@ -1104,34 +1104,7 @@ impl RiskFields {
         for z in &self.zone_ids {
             zone_ids.extend(id("zone_ids", z)?);
         }
-        let mut asset_ids = Vec::new();
-        let mut unknown = Vec::new();
-        for tag in self
-            .asset_tags
-            .split([',', '\n', '\r', ';'])
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-        {
-            if tag.chars().any(char::is_control) {
-                unknown.push(shown(tag));
-                continue;
-            }
-            match state.store().asset_by_tag(org_id, tag).await {
-                Ok(a) => asset_ids.push(a.id),
-                Err(StoreError::NotFound { .. }) => unknown.push(shown(tag)),
-                Err(e) => return Err(e),
-            }
-        }
-        if !unknown.is_empty() {
-            return Err(FieldError {
-                field: "asset_ids",
-                message: format!(
-                    "no asset of this organization has the tag {}; check the asset tags (one per line)",
-                    unknown.iter().map(|t| format!("'{t}'")).collect::<Vec<_>>().join(", ")
-                ),
-            }
-            .into());
-        }
+        let asset_ids = asset_ids_of_tags(state, org_id, &self.asset_tags).await?;
         let mut triggers = Vec::new();
         for t in &self.triggers {
             triggers.push(Trigger::parse(t)?);
@@ -2456,4 +2429,45 @@ pub(crate) async fn summary(state: &AppState, tr: &Tr, org: &Organization) -> Op
             .map(|l| l.id.clone())
             .unwrap_or_default(),
     })
+}
+
+/// Resolves asset tags as a form lists them (one per line, or separated by commas or
+/// semicolons) to the ids of the organization's assets; unknown tags are named in one error.
+pub(crate) async fn asset_ids_of_tags(
+    state: &AppState,
+    org_id: Uuid,
+    tags: &str,
+) -> Result<Vec<Uuid>, StoreError> {
+    let mut ids = Vec::new();
+    let mut unknown = Vec::new();
+    for tag in tags
+        .split([',', '\n', '\r', ';'])
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
+        if tag.chars().any(char::is_control) {
+            unknown.push(shown(tag));
+            continue;
+        }
+        match state.store().asset_by_tag(org_id, tag).await {
+            Ok(a) => ids.push(a.id),
+            Err(StoreError::NotFound { .. }) => unknown.push(shown(tag)),
+            Err(e) => return Err(e),
+        }
+    }
+    if !unknown.is_empty() {
+        return Err(FieldError {
+            field: "asset_ids",
+            message: format!(
+                "no asset of this organization has the tag {}; check the asset tags (one per line)",
+                unknown
+                    .iter()
+                    .map(|t| format!("'{t}'"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        }
+        .into());
+    }
+    Ok(ids)
 }
